@@ -1,0 +1,411 @@
+"""bidfit performance figures: ``python benchmarks/run.py [--quick] [-k NAME]``.
+
+Every figure times bidfit against a reference in the same run and checks a
+target on the ratio (reference time / bidfit time), so the table means the
+same on a fast and a slow machine. Times are the best of several runs of
+``time.perf_counter``, taken in turns with the reference so that both see
+the same load. Input data come from a seeded generator.
+
+To add a figure, write a small function that takes a :class:`Config` and
+returns a list of :class:`Figure`, and decorate it with ``@benchmark``.
+The reference libraries (numpy-financial, pyxirr) are imported inside the
+benchmarks that need them: ``pip install bidfit[bench]``.
+
+The exit status is 1 when a figure misses its target, so CI can run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import math
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# Benchmark the checkout this script sits in, installed or not.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from bidfit import finance
+
+SEED = 20_240_601
+
+
+@dataclass(frozen=True)
+class Config:
+    """Run settings shared by every benchmark."""
+
+    quick: bool = False
+    rounds: int = 3  # rounds of a timing: each runs the reference once
+    repeat: int = 5  # runs of bidfit's side in each round
+
+    def rows(self, full: int) -> int:
+        """Problem size: ``full`` rows, a tenth of it with ``--quick``."""
+        return full // 10 if self.quick else full
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the table."""
+
+    name: str
+    bidfit_s: float  # [s]
+    reference: str
+    reference_s: float  # [s]
+    min_ratio: float  # target: reference_s / bidfit_s >= min_ratio
+    target: str  # the target in words
+    agrees: bool = True  # bidfit's numbers match the reference's
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.reference_s / self.bidfit_s
+
+    @property
+    def passed(self) -> bool:
+        return self.agrees and self.ratio >= self.min_ratio
+
+
+BENCHMARKS: list[Callable[[Config], list[Figure]]] = []
+
+
+def benchmark(fn: Callable[[Config], list[Figure]]) -> Callable[[Config], list[Figure]]:
+    """Register a benchmark function."""
+    BENCHMARKS.append(fn)
+    return fn
+
+
+def _once(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def best_pair(
+    ours: Callable[[], object], reference: Callable[[], object], rounds: int, inner: int = 1
+) -> tuple[float, float]:
+    """Best wall times [s] of ``ours`` and ``reference``, measured in turns.
+
+    Each round runs the reference once and ours ``inner`` times, so both
+    sides see the same load on a shared machine; the ratio of the two bests
+    is what a figure reports.
+    """
+    t_ours = t_ref = math.inf
+    for _ in range(rounds):
+        t_ref = min(t_ref, _once(reference))
+        for _ in range(inner):
+            t_ours = min(t_ours, _once(ours))
+    return t_ours, t_ref
+
+
+def conventional_flows(rows: int, years: int = 10, seed: int = SEED) -> np.ndarray:
+    """``rows`` x ``years + 1`` conventional series [currency].
+
+    Year 0 is an outflow of 500..1500; years 1..n are inflows around 150 a
+    year (lognormal, sd 0.6 of the log, times a per-row level 0.5..1.2), so
+    every row has exactly one IRR, spread over about -20 % .. +150 %.
+    """
+    rng = np.random.default_rng(seed)
+    flows = np.empty((rows, years + 1))
+    flows[:, 0] = -rng.uniform(500.0, 1500.0, rows)
+    level = rng.uniform(0.5, 1.2, (rows, 1))
+    flows[:, 1:] = rng.lognormal(np.log(150.0), 0.6, (rows, years)) * level
+    return flows
+
+
+def count(n: int) -> str:
+    """100000 -> '100k', 200 -> '200'."""
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def max_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest |a - b| where both have a value; inf if their NaNs differ."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if not np.array_equal(np.isnan(a), np.isnan(b)):
+        return math.inf
+    both = ~np.isnan(a)
+    return float(np.max(np.abs(a[both] - b[both]), initial=0.0))
+
+
+# ---------------------------------------------------------------- IRR
+
+
+@benchmark
+def irr_vs_references(cfg: Config) -> list[Figure]:
+    """IRR of 100k series x 11 years against per-row loops of the references."""
+    import numpy_financial as npf
+    import pyxirr
+
+    rows = cfg.rows(100_000)
+    flows = conventional_flows(rows)
+    ours = finance.irr(flows)
+
+    # numpy-financial (~40 us a series) is timed on a subsample and scaled.
+    sub = cfg.rows(2_000)
+    sample = flows[:sub]
+    ref_npf = np.array([npf.irr(row) for row in sample])
+    t_ours_npf, t_npf = best_pair(
+        lambda: finance.irr(flows),
+        lambda: [npf.irr(row) for row in sample],
+        cfg.rounds,
+        cfg.repeat,
+    )
+    t_npf *= rows / sub
+    d_npf = max_abs_diff(ours[:sub], ref_npf)
+
+    ref_pyx = np.array([pyxirr.irr(row) for row in flows], dtype=float)
+    t_ours_pyx, t_pyx = best_pair(
+        lambda: finance.irr(flows),
+        lambda: [pyxirr.irr(row) for row in flows],
+        cfg.rounds,
+        cfg.repeat,
+    )
+    d_pyx = max_abs_diff(ours, ref_pyx)
+    name = f"IRR, {count(rows)} series x 11 years"
+    return [
+        Figure(
+            name,
+            t_ours_npf,
+            f"numpy_financial.irr loop ({count(sub)} rows timed, x{rows // sub})",
+            t_npf,
+            75.0,
+            ">= 75x faster",
+            d_npf <= 1e-8,
+            f"max abs diff {d_npf:.1e}",
+        ),
+        Figure(
+            name,
+            t_ours_pyx,
+            "pyxirr.irr loop",
+            t_pyx,
+            3.0,
+            ">= 3x faster",
+            d_pyx <= 1e-8,
+            f"max abs diff {d_pyx:.1e}",
+        ),
+    ]
+
+
+@benchmark
+def irr_10k_vs_pyxirr(cfg: Config) -> list[Figure]:
+    """IRR of 10k series: the fixed costs of the vectorised path count more."""
+    import pyxirr
+
+    rows = cfg.rows(10_000)
+    flows = conventional_flows(rows, seed=SEED + 1)
+    t_ours, t_pyx = best_pair(
+        lambda: finance.irr(flows),
+        lambda: [pyxirr.irr(row) for row in flows],
+        cfg.rounds * 3,
+        cfg.repeat,
+    )
+    diff = max_abs_diff(finance.irr(flows), np.array([pyxirr.irr(row) for row in flows]))
+    return [
+        Figure(
+            f"IRR, {count(rows)} series x 11 years",
+            t_ours,
+            "pyxirr.irr loop",
+            t_pyx,
+            2.0,
+            ">= 2x faster",
+            diff <= 1e-8,
+            f"max abs diff {diff:.1e}",
+        )
+    ]
+
+
+# ---------------------------------------------------------------- NPV
+
+
+@benchmark
+def npv_vs_matmul(cfg: Config) -> list[Figure]:
+    """NPV with validation against the bare matrix-vector product it wraps."""
+    rows = cfg.rows(100_000)
+    flows = conventional_flows(rows, seed=SEED + 2)
+    rate = 0.08
+
+    def plain() -> np.ndarray:
+        return flows @ (1.0 + rate) ** -np.arange(flows.shape[1], dtype=float)
+
+    t_ours, t_ref = best_pair(lambda: finance.npv(rate, flows), plain, cfg.repeat * 20)
+    diff = max_abs_diff(finance.npv(rate, flows), plain())
+    return [
+        Figure(
+            f"NPV, {count(rows)} series x 11 years",
+            t_ours,
+            "flows @ discount_factors",
+            t_ref,
+            0.5,
+            "within 2x",
+            diff <= 1e-9,
+            f"max abs diff {diff:.1e}",
+        )
+    ]
+
+
+# ---------------------------------------------------------------- payback
+
+
+def payback_loop(rows: list[list[float]]) -> list[float]:
+    """Payback row by row in plain Python: the reference for the vectorised one."""
+    out = []
+    for row in rows:
+        cumulative = list(itertools.accumulate(row))
+        if cumulative[-1] < 0:
+            out.append(math.nan)
+            continue
+        last = max((t for t, c in enumerate(cumulative) if c < 0), default=None)
+        out.append(0.0 if last is None else last + (-cumulative[last]) / row[last + 1])
+    return out
+
+
+def discounted_payback_loop(rate: float, rows: list[list[float]]) -> list[float]:
+    """Discounted payback row by row in plain Python."""
+    factors = [(1.0 + rate) ** -t for t in range(len(rows[0]))]
+    return payback_loop([[c * d for c, d in zip(row, factors, strict=True)] for row in rows])
+
+
+@benchmark
+def payback_vs_loop(cfg: Config) -> list[Figure]:
+    """Payback and discounted payback against a plain Python loop over rows."""
+    rows = cfg.rows(100_000)
+    flows = conventional_flows(rows, seed=SEED + 3)
+    flows[:, 1:] *= 0.8  # so that some series never pay back
+    as_lists = flows.tolist()
+    rate = 0.08
+    figures = []
+    for name, ours, reference in (
+        ("payback", lambda: finance.payback(flows), lambda: payback_loop(as_lists)),
+        (
+            "discounted payback",
+            lambda: finance.discounted_payback(rate, flows),
+            lambda: discounted_payback_loop(rate, as_lists),
+        ),
+    ):
+        diff = max_abs_diff(ours(), np.array(reference()))
+        t_ours, t_ref = best_pair(ours, reference, cfg.rounds, cfg.repeat)
+        figures.append(
+            Figure(
+                f"{name}, {count(rows)} series x 11 years",
+                t_ours,
+                "Python loop over rows",
+                t_ref,
+                10.0,
+                ">= 10x faster",
+                diff <= 1e-9,
+                f"max abs diff {diff:.1e}",
+            )
+        )
+    return figures
+
+
+# ---------------------------------------------------------------- portfolio and gate
+
+
+@benchmark
+def portfolio_vs_loop(cfg: Config) -> list[Figure]:
+    """analyze_many over a pipeline of cases against analyze() case by case."""
+    import bidfit
+
+    samples = [bidfit.load_sample(name) for name in bidfit.sample_names()]
+    cases = samples * (cfg.rows(3_000) // len(samples))
+    stacked = bidfit.analyze_many(cases).summary["npv"].to_numpy()
+    looped = np.array([r.npv for c in cases for r in bidfit.analyze(c)])
+    diff = max_abs_diff(stacked, looped)
+    t_ours, t_ref = best_pair(
+        lambda: bidfit.analyze_many(cases), lambda: [bidfit.analyze(c) for c in cases], cfg.rounds
+    )
+    return [
+        Figure(
+            f"analyze_many, {count(len(cases))} cases ({len(stacked)} bids)",
+            t_ours,
+            "analyze() in a loop over cases",
+            t_ref,
+            3.0,
+            ">= 3x faster",
+            diff <= 1e-6,
+            f"max abs NPV diff {diff:.1e}",
+        )
+    ]
+
+
+@benchmark
+def check_cold_start(cfg: Config) -> list[Figure]:
+    """``bidfit check`` on one YAML case, in a fresh process, against importing the data stack."""
+    from bench_cli import TARGET, check_cold_start
+
+    measured = check_cold_start(quick=cfg.quick)
+    return [
+        Figure(
+            "cold start of `bidfit check norway_roaming.yaml`",
+            float(measured["bidfit_s"]),  # type: ignore[arg-type]
+            str(measured["reference"]),
+            float(measured["reference_s"]),  # type: ignore[arg-type]
+            1.0 / TARGET,
+            f"at most {TARGET:g}x the reference's time",
+        )
+    ]
+
+
+# ---------------------------------------------------------------- report
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def format_time(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def table(figures: list[Figure]) -> str:
+    head = ["figure", "bidfit", "reference", "reference time", "ratio", "target", "result"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for f in figures:
+        result = ("pass" if f.passed else "FAIL") + (f" ({f.note})" if f.note else "")
+        cells = [
+            f.name,
+            format_time(f.bidfit_s),
+            f.reference,
+            format_time(f.reference_s),
+            f"{f.ratio:.1f}x",
+            f.target,
+            result,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the rows, fewer repeats")
+    parser.add_argument("-k", metavar="NAME", help="run only benchmarks whose name contains NAME")
+    args = parser.parse_args(argv)
+    cfg = Config(quick=True, rounds=2, repeat=3) if args.quick else Config()
+    chosen = [b for b in BENCHMARKS if not args.k or args.k in b.__name__]
+    print(f"bidfit benchmarks, {dt.date.today().isoformat()}{' (quick)' if cfg.quick else ''}")
+    print(
+        f"CPU: {cpu_model()}; Python {platform.python_version()}; numpy {np.__version__}; "
+        f"times: best of {cfg.rounds} rounds, each running the reference once and bidfit "
+        f"{cfg.repeat} times"
+    )
+    print()
+    figures = [figure for bench in chosen for figure in bench(cfg)]
+    print(table(figures))
+    return 0 if all(f.passed for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

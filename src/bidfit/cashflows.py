@@ -1,0 +1,293 @@
+"""The cash-flow builder: a case becomes arrays of years x line items, per bid.
+
+Everything downstream (metrics, rules, simulation, report) works on these
+arrays. The conventions are those of the package (see the README glossary):
+
+* years run ``0..horizon_years``; year 0 is signature and installation;
+* a one-time cost falls in its ``year`` (default 0);
+* a revenue stream or recurring cost runs from ``start_year`` (default 1) to
+  ``end_year`` (default the horizon), both inclusive;
+* growth and escalation compound from the first active year:
+  ``amount_t = amount * (1 + g) ** (t - start_year)``;
+* a ramp of ``k >= 2`` years multiplies the first ``k`` active years by
+  ``1/k, 2/k, ..., 1``;
+* a stream's benefit is ``amount * capture * margin``; its full amount stays
+  visible as the revenue pool;
+* amounts in another currency are multiplied by the case's FX rate.
+
+The array functions broadcast over leading axes, so the same code builds one
+bid or a million simulated variants of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bidfit.models import Case, CostItem
+
+__all__ = [
+    "BidCashflows",
+    "build_cashflows",
+    "cost_amounts",
+    "cost_lines",
+    "cost_years",
+    "schedule",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def schedule(
+    years: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    rate: npt.ArrayLike = 0.0,
+    ramp_years: npt.ArrayLike = 0,
+) -> FloatArray:
+    """Yearly multipliers of an amount that is active from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    years : array_like of int, shape (n,)
+        The timeline, normally ``0..horizon_years`` [years].
+    start, end : array_like of int, shape (...)
+        First and last active year of each line, inclusive [years].
+    rate : array_like of float, shape (...)
+        Compound growth or escalation per year from ``start`` [1/year].
+    ramp_years : array_like of int, shape (...)
+        Phase-in length ``k``; ``k >= 2`` gives ``1/k, 2/k, ..., 1`` [years].
+
+    Returns
+    -------
+    ndarray, shape (..., n)
+        ``(1 + rate) ** (t - start) * ramp_t`` inside the active years, 0 outside.
+
+    Examples
+    --------
+    >>> schedule(range(5), start=1, end=3, rate=0.1, ramp_years=2)
+    array([0.  , 0.5 , 1.1 , 1.21, 0.  ])
+    """
+    t = np.asarray(years, dtype=float)
+    start_ = np.asarray(start, dtype=float)[..., None]
+    end_ = np.asarray(end, dtype=float)[..., None]
+    rate_ = np.asarray(rate, dtype=float)[..., None]
+    ramp_ = np.asarray(ramp_years, dtype=float)[..., None]
+    active = (t >= start_) & (t <= end_)
+    elapsed = np.where(active, t - start_, 0.0)
+    growth = (1.0 + rate_) ** elapsed
+    phase_in = np.where(ramp_ >= 2, np.minimum((elapsed + 1.0) / np.maximum(ramp_, 1.0), 1.0), 1.0)
+    return np.where(active, growth * phase_in, 0.0)
+
+
+@dataclass(frozen=True)
+class BidCashflows:
+    """A bid's cash flows as arrays, before any metric is computed.
+
+    Attributes
+    ----------
+    bid : str
+        The bid's name.
+    years : ndarray of int, shape (n,)
+        ``0..horizon_years``.
+    stream_names : tuple of str
+        Revenue streams in the bid's scope (rows of the benefit arrays).
+    benefit_lines : ndarray, shape (s, n)
+        Benefit per stream and year, after capture, margin and ramp [currency].
+    pool_lines : ndarray, shape (s, n)
+        Full stream amounts per year, before capture and margin (the revenue
+        pool) [currency].
+    cost_names, cost_categories : tuple of str
+        Cost items (rows of ``cost_lines``) and their categories.
+    recurring : ndarray of bool, shape (c,)
+        True for recurring cost items.
+    cost_lines : ndarray, shape (c, n)
+        Cost per item and year [currency].
+    vendor_cost_names : tuple of str
+        The vendor's own delivery cost items, when the bid gives them.
+    vendor_cost_lines : ndarray, shape (v, n), optional
+        The vendor's delivery cost per item and year [currency].
+    """
+
+    bid: str
+    years: npt.NDArray[np.int64]
+    stream_names: tuple[str, ...]
+    benefit_lines: FloatArray
+    pool_lines: FloatArray
+    cost_names: tuple[str, ...]
+    cost_categories: tuple[str, ...]
+    recurring: npt.NDArray[np.bool_]
+    cost_lines: FloatArray
+    vendor_cost_names: tuple[str, ...] = ()
+    vendor_cost_lines: FloatArray | None = None
+
+    @property
+    def benefits(self) -> FloatArray:
+        """Total benefit per year [currency]."""
+        return self.benefit_lines.sum(axis=0)
+
+    @property
+    def revenue_pool(self) -> FloatArray:
+        """Total revenue pool per year, before capture and margin [currency]."""
+        return self.pool_lines.sum(axis=0)
+
+    @property
+    def one_time_costs(self) -> FloatArray:
+        """One-time costs per year [currency]."""
+        return self.cost_lines[~self.recurring].sum(axis=0)
+
+    @property
+    def recurring_costs(self) -> FloatArray:
+        """Recurring costs per year [currency]."""
+        return self.cost_lines[self.recurring].sum(axis=0)
+
+    @property
+    def costs(self) -> FloatArray:
+        """All costs per year [currency]."""
+        return self.cost_lines.sum(axis=0)
+
+    @property
+    def vendor_costs(self) -> FloatArray:
+        """The vendor's delivery cost per year [currency] (zeros when not given)."""
+        if self.vendor_cost_lines is None:
+            return np.zeros(self.years.size)
+        return self.vendor_cost_lines.sum(axis=0)
+
+    @property
+    def net(self) -> FloatArray:
+        """Benefits minus costs per year: the customer's net cash flow [currency]."""
+        return self.benefits - self.costs
+
+
+def cost_amounts(
+    items: Sequence[CostItem], fx_rate: Callable[[str | None], float] = lambda _: 1.0
+) -> FloatArray:
+    """Each cost item's amount in the case currency, with ``percent_of`` resolved.
+
+    An item with ``percent_of`` costs ``percent`` times the total amount of the
+    one-time items it names (themselves resolved first).
+
+    Parameters
+    ----------
+    items : sequence of CostItem
+        The items to resolve (a bid's costs, or the vendor's costs).
+    fx_rate : callable
+        Units of case currency per unit of an item's currency, normally
+        :meth:`Case.fx_rate`.
+
+    Examples
+    --------
+    >>> from bidfit.models import CostItem
+    >>> cost_amounts([
+    ...     CostItem(name="Hardware", category="capex", kind="one_time", amount=1000),
+    ...     CostItem(name="Support", category="maintenance", kind="recurring",
+    ...              percent_of=["Hardware"], percent=0.18)])
+    array([1000.,  180.])
+    """
+    by_name = {item.name: item for item in items}
+    resolved: dict[str, float] = {}
+
+    def amount(item: CostItem) -> float:
+        if item.name not in resolved:
+            if item.percent_of:
+                base = sum(amount(by_name[name]) for name in item.percent_of)
+                resolved[item.name] = float(item.percent or 0.0) * base
+            else:
+                resolved[item.name] = float(item.amount or 0.0) * fx_rate(item.currency)
+        return resolved[item.name]
+
+    return np.array([amount(item) for item in items], dtype=float)
+
+
+def cost_years(item: CostItem, horizon: int) -> tuple[int, int]:
+    """First and last year an item is paid, with the defaults filled in [years].
+
+    Examples
+    --------
+    >>> cost_years(CostItem(name="Fee", kind="recurring", amount=1), horizon=5)
+    (1, 5)
+    >>> cost_years(CostItem(name="Kit", kind="one_time", amount=1), horizon=5)
+    (0, 0)
+    """
+    if item.is_recurring:
+        start = 1 if item.start_year is None else item.start_year
+        return start, horizon if item.end_year is None else item.end_year
+    year = 0 if item.year is None else item.year
+    return year, year
+
+
+def cost_lines(
+    items: Sequence[CostItem],
+    years: npt.NDArray[np.int64],
+    fx_rate: Callable[[str | None], float] = lambda _: 1.0,
+) -> FloatArray:
+    """Cost per item and year [currency], shape (len(items), len(years)).
+
+    Examples
+    --------
+    >>> cost_lines([CostItem(name="Fee", kind="recurring", amount=10, escalation=0.1)], np.arange(3))
+    array([[ 0., 10., 11.]])
+    """
+    if not items:
+        return np.zeros((0, years.size))
+    start, end = np.array([cost_years(c, int(years[-1])) for c in items]).T
+    rate = np.array([c.escalation for c in items])
+    return cost_amounts(items, fx_rate)[:, None] * schedule(years, start, end, rate)
+
+
+def build_cashflows(case: Case) -> dict[str, BidCashflows]:
+    """Build every bid's cash-flow arrays.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+
+    Returns
+    -------
+    dict of str to BidCashflows
+        One entry per bid, in the order of ``case.bids``.
+
+    Examples
+    --------
+    >>> from bidfit.models import Bid, Case, CostItem, RevenueStream
+    >>> case = Case(name="Demo", horizon_years=2, discount_rate=0.1,
+    ...             revenue=[RevenueStream(name="Sales", annual_amount=100, capture=0.5)],
+    ...             bids=[Bid(name="A", costs=[CostItem(name="Kit", kind="one_time",
+    ...                                                 amount=60)])])
+    >>> build_cashflows(case)["A"].net
+    array([-60.,  50.,  50.])
+    """
+    years = np.arange(case.horizon_years + 1)
+    horizon = case.horizon_years
+    streams = case.revenue
+    full_amount = np.array([s.annual_amount * case.fx_rate(s.currency) for s in streams])
+    captured = full_amount * np.array([s.capture * s.margin for s in streams])
+    start = np.array([s.start_year for s in streams])
+    end = np.array([horizon if s.end_year is None else s.end_year for s in streams])
+    growth = np.array([s.growth for s in streams])
+    ramp = np.array([s.ramp_years for s in streams])
+    benefit_all = captured[:, None] * schedule(years, start, end, growth, ramp)
+    pool_all = full_amount[:, None] * schedule(years, start, end, growth)
+
+    result = {}
+    for bid in case.bids:
+        in_scope = [i for i, s in enumerate(streams) if not bid.scope or s.name in bid.scope]
+        costs = bid.costs
+        result[bid.name] = BidCashflows(
+            bid=bid.name,
+            years=years,
+            stream_names=tuple(streams[i].name for i in in_scope),
+            benefit_lines=benefit_all[in_scope],
+            pool_lines=pool_all[in_scope],
+            cost_names=tuple(c.name for c in costs),
+            cost_categories=tuple(c.category for c in costs),
+            recurring=np.array([c.is_recurring for c in costs], dtype=bool),
+            cost_lines=cost_lines(costs, years, case.fx_rate),
+            vendor_cost_names=tuple(c.name for c in bid.vendor_costs),
+            vendor_cost_lines=cost_lines(bid.vendor_costs, years, case.fx_rate),
+        )
+    return result

@@ -1,0 +1,104 @@
+"""``bidfit analyze IN [-o OUT.xlsx]``: the verdict table, each bid's findings, and the report workbook."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from bidfit.analysis import analyze
+from bidfit.errors import InputError, Problem
+from bidfit.io import load
+from bidfit.io.atomic import same_file
+from bidfit.present.text import render_analysis
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``analyze`` on the top-level parser."""
+    parser = subparsers.add_parser(
+        "analyze",
+        help="analyse a case and print each bid's verdict and findings",
+        description="Analyse every bid of a case (.yaml, .yml, .json or .xlsx) from the customer's side.",
+    )
+    parser.add_argument("input", metavar="IN", help="the case file")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.xlsx",
+        help="also write the report workbook (summary, flags, inputs and one cash-flow sheet per bid "
+        "with live formulas)",
+    )
+    parser.add_argument(
+        "--simulate",
+        metavar="N",
+        type=_trials,
+        help="also simulate N futures of the case's uncertainty: print each bid's chance of leaving the "
+        "customer worse off, and add the Simulation and Sensitivity sheets to the report",
+    )
+    parser.add_argument(
+        "--seed", metavar="S", type=int, help="seed of the simulation (same seed, same result)"
+    )
+    return parser
+
+
+def _trials(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of trials >= 1, found {text!r}")
+    return int(text)
+
+
+def _check_output(output: str, source: str) -> Path:
+    out = Path(output)
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(
+            Problem(
+                "",
+                "the report is an Excel workbook",
+                found=out.suffix or "(none)",
+                expected="a file name ending in .xlsx",
+                code="file_type",
+            ),
+            output,
+        )
+    if same_file(out, source):
+        raise InputError(
+            Problem(
+                "",
+                "the report would overwrite the input file",
+                expected="another output file name",
+                code="output_is_input",
+            ),
+            output,
+        )
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the analysis (and write the report); exit 0: the verdicts are information here, not a gate."""
+    out = _check_output(args.output, args.input) if args.output else None
+    result = analyze(load(args.input))
+    print(render_analysis(result))
+    simulation = None
+    if args.simulate:
+        from bidfit.present.text import render_simulation
+        from bidfit.simulation import simulate
+
+        simulation = simulate(result.case, args.simulate, seed=args.seed)
+        print(f"\n{render_simulation(simulation)}")
+    if out is not None:
+        from bidfit.io.excel import save_workbook
+        from bidfit.present.report import report_workbook
+
+        workbook = report_workbook(result)
+        if simulation is not None:
+            from bidfit.present.report_risk import add_sensitivity_sheet, add_simulation_sheet
+            from bidfit.sensitivity import sensitivity
+
+            add_simulation_sheet(workbook, simulation)
+            for bid in result.bids:
+                add_sensitivity_sheet(workbook, result.case, bid, sensitivity(result.case, bid))
+        save_workbook(workbook, out, inputs=[args.input])
+        print(f"\nwrote {out}")
+    return 0

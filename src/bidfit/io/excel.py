@@ -1,0 +1,1392 @@
+"""Read a case from an input workbook (``.xlsx``), with errors that name the sheet and cell.
+
+The workbook layout (see ``docs/excel-workflow.md``; :func:`bidfit.io.template.write_template`
+writes an empty or filled one):
+
+``Case`` (field, value rows)
+    ``name, customer, currency, horizon_years, discount_rate``.
+``Revenue`` (one row per stream)
+    columns named like the :class:`bidfit.RevenueStream` fields.
+``Costs`` (one row per cost item)
+    a ``bid`` column plus the :class:`bidfit.CostItem` fields.
+``Bids`` (optional; one row per bid)
+    ``name, vendor, scope``. Without it, each distinct ``bid`` of ``Costs``
+    is a bid, in order of first appearance.
+``Policy`` (optional; field, value rows)
+    the :class:`bidfit.Policy` fields. Severity overrides go one per row,
+    ``severity.THIN_MARGIN`` | ``error``, or several in one ``severity`` row,
+    ``THIN_MARGIN=error, MISSING_SOURCE=info``.
+``FX`` (optional; currency, rate)
+    units of case currency per unit of the currency.
+``Uncertainty`` (optional; one row per entry)
+    ``target, distribution, low, mode, high, mean, sd, correlated_with, correlation``.
+
+Sheet names and headers match case-, space- and underscore-insensitively and
+may carry a unit in brackets (``Annual amount [EUR]`` is ``annual_amount``);
+other sheets (instructions, notes) are ignored; blank rows are skipped.
+
+Numbers typed as text are read only when they cannot mean two things
+(:func:`parse_text_number`): ``1 200 000``, ``1,200,000.50``, ``8%`` and
+``-2.5 %`` are read; ``1.200`` and ``1,200`` (a thousand and two hundred, or
+one point two?), ``1,5`` (decimal comma), ``520k`` and ``EUR 500`` are
+refused with a message saying how to write them. A rate such as ``growth``,
+``escalation`` or ``percent`` above 1 must be written as a percentage
+(``150%`` or a percent-formatted cell): a bare ``8`` is refused rather than
+read as 800 %.
+
+Formulas are never evaluated: a formula cell is read through the result the
+spreadsheet saved with it; one without a saved result is an error naming the
+cell. Every problem of the workbook is collected and raised at once in one
+:class:`bidfit.InputError`, each problem as ``Sheet!Cell: what is wrong (found
+X; expected Y)``.
+
+Safety: the file is checked before openpyxl opens it
+(:func:`bidfit.io.workbook_safety.check_workbook_file`: size, zip structure,
+compression ratio, macros, DTDs); openpyxl then reads in read-only mode with
+cached values only. At most :data:`MAX_ROWS` rows and :data:`MAX_COLUMNS`
+columns of a sheet are read: a sheet whose declared used range is larger is
+refused, data just beyond the caps is reported, and a cell far beyond them
+behind a false declared range (which Excel and LibreOffice never write) is
+not read rather than walked to.
+
+Text user data goes the other way through :func:`write_text` and
+:func:`safe_sheet_title`, used by the template and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from bidfit.errors import InputError, Problem, format_location
+from bidfit.flags import FLAG_CODES, SEVERITIES
+from bidfit.io.atomic import write_atomically
+from bidfit.io.workbook_safety import check_workbook_file
+from bidfit.models import FIELD_HINTS, Case, validate_case
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "SHEETS",
+    "SheetSpec",
+    "clean_text",
+    "parse_text_number",
+    "read_workbook",
+    "safe_sheet_title",
+    "save_workbook",
+    "sheet_ref",
+    "write_text",
+]
+
+MAX_ROWS = 10_000
+"""Most rows read from one sheet; a sheet declaring more is refused."""
+MAX_COLUMNS = 50
+"""Most columns read from one sheet; a sheet declaring more is refused."""
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One sheet of the input workbook.
+
+    Attributes
+    ----------
+    name : str
+        The sheet name the template writes.
+    layout : {'fields', 'table'}
+        ``fields``: two columns, field and value, one row per field;
+        ``table``: a header row of field names, then one row per item.
+    columns : tuple of str
+        The fields, in the template's order.
+    required : tuple of str
+        Columns a ``table`` sheet must have.
+    optional : bool
+        Whether the workbook may leave the sheet out.
+    """
+
+    name: str
+    layout: Literal["fields", "table"]
+    columns: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    optional: bool = False
+
+
+SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec("Case", "fields", ("name", "customer", "currency", "horizon_years", "discount_rate")),
+    SheetSpec(
+        "Revenue",
+        "table",
+        (
+            "name",
+            "kind",
+            "annual_amount",
+            "currency",
+            "growth",
+            "capture",
+            "margin",
+            "start_year",
+            "end_year",
+            "ramp_years",
+            "source",
+        ),
+        required=("name", "annual_amount"),
+    ),
+    SheetSpec("Bids", "table", ("name", "vendor", "scope"), required=("name",), optional=True),
+    SheetSpec(
+        "Costs",
+        "table",
+        (
+            "bid",
+            "name",
+            "category",
+            "kind",
+            "amount",
+            "currency",
+            "percent_of",
+            "percent",
+            "year",
+            "start_year",
+            "end_year",
+            "escalation",
+            "source",
+        ),
+        required=("bid", "name", "kind"),
+    ),
+    SheetSpec(
+        "Policy",
+        "fields",
+        (
+            "max_payback_years",
+            "min_benefit_cost_ratio",
+            "min_benefit_headroom",
+            "stress_benefit_cut",
+            "max_loss_probability",
+            "require_source",
+            "severity",
+        ),
+        optional=True,
+    ),
+    SheetSpec("FX", "table", ("currency", "rate"), required=("currency", "rate"), optional=True),
+    SheetSpec(
+        "Uncertainty",
+        "table",
+        ("target", "distribution", "low", "mode", "high", "mean", "sd", "correlated_with", "correlation"),
+        required=("target", "distribution"),
+        optional=True,
+    ),
+)
+"""The sheets of the input workbook, in the template's order."""
+
+_SPEC = {spec.name: spec for spec in SHEETS}
+
+# What kind of value each field holds.
+_INTEGERS = frozenset({"horizon_years", "start_year", "end_year", "year", "ramp_years"})
+_FRACTIONS = frozenset(
+    {
+        "growth",
+        "escalation",
+        "capture",
+        "margin",
+        "percent",
+        "discount_rate",
+        "min_benefit_headroom",
+        "stress_benefit_cut",
+        "max_loss_probability",
+        "correlation",
+    }
+)
+_OPEN_RATES = frozenset({"growth", "escalation", "percent"})  # no upper bound in the model
+_NUMBERS = frozenset(
+    {
+        "annual_amount",
+        "amount",
+        "rate",
+        "min_benefit_cost_ratio",
+        "max_payback_years",
+        "low",
+        "mode",
+        "high",
+        "mean",
+        "sd",
+    }
+)
+_BOOLEANS = frozenset({"require_source"})
+_DISTRIBUTION_PARAMETERS = ("low", "mode", "high", "mean", "sd")
+
+_HINTS: dict[str, str] = {
+    **FIELD_HINTS,
+    "rate": "a number > 0: units of case currency per unit of this currency",
+    "require_source": "TRUE or FALSE",
+    "low": "a number in the target's unit",
+    "mode": "a number in the target's unit",
+    "high": "a number in the target's unit",
+    "mean": "a number in the target's unit",
+    "sd": "a number >= 0 in the target's unit",
+    "correlation": "a number from -1 to 1",
+    "max_payback_years": "a number of years > 0",
+}
+
+# Human headers that mean a field, beyond the field's own name.
+_ALIASES: dict[str, dict[str, str]] = {
+    "Case": {"horizon": "horizon_years", "casename": "name", "casecurrency": "currency"},
+    "Revenue": {"stream": "name", "revenuestream": "name", "amount": "annual_amount", "ramp": "ramp_years"},
+    "Bids": {"bid": "name", "bidname": "name"},
+    "Costs": {"bidname": "bid", "item": "name", "costitem": "name", "type": "kind"},
+    "FX": {"fxrate": "rate", "code": "currency"},
+    "Uncertainty": {},
+    "Policy": {},
+}
+_SEVERITY_KEY = "severity"
+
+
+def _key(text: str) -> str:
+    """Header or sheet name as a lookup key: case, spaces, punctuation and a unit in brackets ignored.
+
+    Examples
+    --------
+    >>> _key("Annual amount [EUR]"), _key(" start_Year "), _key("Growth (%/year)")
+    ('annualamount', 'startyear', 'growth')
+    """
+    text = re.sub(r"\s*[\[(][^\])]*[\])]\s*$", "", text)
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+# --------------------------------------------------------------------------
+# text numbers
+# --------------------------------------------------------------------------
+
+
+class CellValueError(ValueError):
+    """A cell value that cannot be read as its field needs; the message says why."""
+
+
+_SPACE_CHARS = "\u00a0\u202f\u2009\u2007 "
+_SUFFIX = re.compile(r"^[\d.,\s]+\s*(k|m|mm|mn|mio|bn|b|million|millions|thousand|thousands)$", re.I)
+_CURRENCY = re.compile(r"([A-Za-z]{3}\s*[\d.,]|[\d.,]\s*[A-Za-z]{3}$|[€$£¥₹₽₩])")
+_PLAIN = re.compile(r"(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_text_number(text: str, *, allow_percent: bool = True) -> tuple[float, bool]:
+    """Read a number a person typed as text, refusing anything that could mean two things.
+
+    Parameters
+    ----------
+    text : str
+        The cell's text.
+    allow_percent : bool
+        Whether a trailing ``%`` may be used (for rates and shares, not amounts).
+
+    Returns
+    -------
+    value : float
+        The number; a percentage is returned as a fraction (``8%`` -> 0.08).
+    percent : bool
+        True when the text ended in ``%``.
+
+    Raises
+    ------
+    CellValueError
+        Saying what is wrong and how to write it.
+
+    Notes
+    -----
+    Accepted: digits with a point as the decimal mark; thousands grouped by
+    spaces (``1 200 000``, also no-break and thin spaces) or by commas when
+    that cannot be a decimal comma (``1,200,000`` or ``1,200.5``); a leading
+    ``+``, ``-`` or ``−``; scientific notation (``1.2e6``); a trailing ``%``.
+    Refused: a lone comma group (``1,200``) or a lone point followed by
+    three digits (``1.200``), which mean 1200 in some countries and 1.2 in
+    others; a decimal comma (``1,5``); several points (``1.200.000``);
+    ``k``/``M``/``bn`` suffixes; currency codes or symbols.
+
+    Examples
+    --------
+    >>> parse_text_number("1 200 000"), parse_text_number("8%"), parse_text_number("1,200,000.50")
+    ((1200000.0, False), (0.08, True), (1200000.5, False))
+    >>> parse_text_number("1.200")
+    Traceback (most recent call last):
+    ...
+    bidfit.io.excel.CellValueError: '1.200' is ambiguous: 1200 or 1.2? Write 1200 or 1.2
+    """
+    s = text.strip(_SPACE_CHARS + "\t\r\n")
+    percent = s.endswith("%")
+    if percent:
+        if not allow_percent:
+            raise CellValueError("an amount, not a percentage: write the number alone")
+        s = s[:-1].rstrip(_SPACE_CHARS)
+    sign = Decimal(1)
+    if s[:1] in ("+", "-", "\u2212"):
+        sign = Decimal(-1) if s[0] != "+" else Decimal(1)
+        s = s[1:].lstrip(_SPACE_CHARS)
+    digits = _plain_digits(s, text)
+    try:
+        value = sign * Decimal(digits)
+    except InvalidOperation:  # pragma: no cover - _plain_digits only lets valid numbers through
+        raise CellValueError("not a number") from None
+    if percent:
+        value /= 100
+    return float(value), percent
+
+
+def _plain_digits(s: str, original: str) -> str:
+    """``s`` without grouping separators, as digits and at most one point; else raise."""
+    shown = original.strip()
+    if _SUFFIX.match(s):
+        raise CellValueError(f"write the full number, without k/M/bn ({shown!r} is not read)")
+    if _CURRENCY.search(s):
+        raise CellValueError("write the number alone: the currency goes in the currency column")
+    if any(ch.isalpha() for ch in s) and not _PLAIN.fullmatch(s):
+        raise CellValueError("not a number")
+    if _PLAIN.fullmatch(s):
+        if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", s):
+            raise CellValueError(
+                f"{shown!r} is ambiguous: {s.replace('.', '')} or {s.rstrip('0')}? "
+                f"Write {s.replace('.', '')} or {s.rstrip('0')}"
+            )
+        return s
+    if any(c in s for c in _SPACE_CHARS):
+        grouped = re.sub(f"[{_SPACE_CHARS}]", " ", s)
+        if re.fullmatch(r"\d{1,3}( \d{3})+(\.\d+)?", grouped):
+            return grouped.replace(" ", "")
+        raise CellValueError("not a number (spaces may only group thousands: 1 200 000)")
+    if s.count(".") > 1:
+        raise CellValueError("several points: write the number without thousands points (1200000.5)")
+    if "," in s:
+        if re.fullmatch(r"[1-9]\d{0,2}(,\d{3})+(\.\d+)?", s):
+            if s.count(",") == 1 and "." not in s:
+                plain = s.replace(",", "")
+                raise CellValueError(
+                    f"{shown!r} is ambiguous: {plain} or {s.replace(',', '.')}? "
+                    f"Write {plain} or {s.replace(',', '.')}"
+                )
+            return s.replace(",", "")
+        if re.fullmatch(r"\d+,\d+", s):
+            raise CellValueError(f"decimal comma: write {s.replace(',', '.')} with a point")
+    raise CellValueError("not a number")
+
+
+# --------------------------------------------------------------------------
+# reading cells
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One non-empty cell as read: its value and what the spreadsheet says about it."""
+
+    value: Any
+    percent: bool = False  # percent number format
+    error: str | None = None  # an error value shown in the cell, e.g. '#DIV/0!'
+    formula_without_value: bool = False
+
+
+@dataclass
+class _Sheet:
+    title: str
+    rows: dict[int, dict[int, _Cell]] = field(default_factory=dict)
+
+
+def _column_letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(col))
+
+
+def _load_sheets(path: Path, problems: list[Problem]) -> dict[str, _Sheet]:
+    """Read the known sheets of the workbook into cells, within the row and column caps."""
+    import openpyxl
+
+    def open_book(data_only: bool) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
+
+    try:
+        values_book = open_book(data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a malformed file
+        raise InputError(
+            Problem(
+                "",
+                "the workbook cannot be read",
+                found=f"{type(exc).__name__}: {exc}",
+                expected="an .xlsx workbook saved by Excel or LibreOffice",
+                code="unreadable",
+            ),
+            str(path),
+        ) from None
+    try:
+        titles = _match_sheets(values_book.sheetnames, problems)
+        too_large: list[Problem] = []
+        for title in titles.values():
+            _check_declared_size(values_book[title], title, too_large)
+        if too_large:
+            raise InputError(too_large, str(path))
+        sheets = {
+            name: _guarded(path, title, _read_values, values_book[title], title, problems)
+            for name, title in titles.items()
+        }
+    finally:
+        values_book.close()
+    formulas_book = open_book(data_only=False)
+    try:
+        for name, title in titles.items():
+            _guarded(path, title, _mark_formulas, formulas_book[title], sheets[name])
+    finally:
+        formulas_book.close()
+    return sheets
+
+
+def _guarded(path: Path, title: str, read: Callable[..., Any], *args: Any) -> Any:
+    """Run a sheet reader; a malformed sheet becomes an input error, not a traceback."""
+    try:
+        return read(*args)
+    except Exception as exc:  # openpyxl raises many kinds on malformed XML or values
+        raise InputError(
+            Problem(
+                title,
+                "the sheet cannot be read",
+                found=f"{type(exc).__name__}: {exc}",
+                expected="a sheet saved by Excel or LibreOffice",
+                code="unreadable",
+            ),
+            str(path),
+        ) from None
+
+
+def _match_sheets(sheetnames: list[str], problems: list[Problem]) -> dict[str, str]:
+    """Map each known sheet to the workbook's sheet of that name (case/space-insensitive)."""
+    by_key: dict[str, str] = {}
+    for title in sheetnames:
+        by_key.setdefault(_key(title), title)
+    found = {}
+    for spec in SHEETS:
+        match = by_key.get(_key(spec.name))
+        if match is not None:
+            found[spec.name] = match
+        elif not spec.optional and not (spec.name == "Costs" and "bids" in by_key):
+            problems.append(
+                Problem(
+                    spec.name,
+                    f"the workbook has no {spec.name!r} sheet; its sheets are "
+                    + (", ".join(sheetnames) or "(none)"),
+                    expected="sheets "
+                    + ", ".join(s.name for s in SHEETS if not s.optional)
+                    + " (and optionally "
+                    + ", ".join(s.name for s in SHEETS if s.optional)
+                    + ")",
+                    code="missing_sheet",
+                )
+            )
+    return found
+
+
+def _check_declared_size(ws: Any, title: str, problems: list[Problem]) -> None:
+    """Refuse a sheet whose declared size is beyond what bidfit reads (read from its header only)."""
+    rows, cols = ws.max_row or 0, ws.max_column or 0
+    if rows <= MAX_ROWS and cols <= MAX_COLUMNS:
+        return
+    corner = f"{_column_letter(cols)}{rows}" if cols and rows else "?"
+    problems.append(
+        Problem(
+            title,
+            f"the sheet declares cells up to {corner}, more than bidfit reads",
+            found=f"{rows:,} rows x {cols:,} columns",
+            expected=f"at most {MAX_ROWS:,} rows and {MAX_COLUMNS} columns: delete the cells beyond "
+            "your data, or copy the data into a new sheet",
+            code="too_large",
+        )
+    )
+
+
+def _read_values(ws: Any, title: str, problems: list[Problem]) -> _Sheet:
+    """The sheet's non-empty cells in rows 1..MAX_ROWS and columns 1..MAX_COLUMNS.
+
+    At most one row and one column beyond the caps are looked at, to report
+    data there rather than silently leave it out.
+    """
+    sheet = _Sheet(title)
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1), 1):
+        cells = {}
+        for c, cell in enumerate(row, 1):
+            value = cell.value
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            if cell.data_type == "e":
+                cells[c] = _Cell(None, error=str(value))
+            else:
+                cells[c] = _Cell(value, percent="%" in (cell.number_format or ""))
+        if r > MAX_ROWS and cells:
+            problems.append(
+                Problem(
+                    f"{title}!A{r}",
+                    f"more than {MAX_ROWS:,} rows",
+                    code="too_large",
+                    expected=f"at most {MAX_ROWS:,} rows on a sheet",
+                )
+            )
+            break
+        if cells.pop(MAX_COLUMNS + 1, None) is not None:
+            problems.append(
+                Problem(
+                    f"{title}!{_column_letter(MAX_COLUMNS + 1)}{r}",
+                    f"more than {MAX_COLUMNS} columns",
+                    code="too_large",
+                    expected=f"at most {MAX_COLUMNS} columns on a sheet",
+                )
+            )
+        if cells:
+            sheet.rows[r] = cells
+    return sheet
+
+
+def _mark_formulas(ws: Any, sheet: _Sheet) -> None:
+    """Mark formula cells that have no saved result (read as empty)."""
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS, max_col=MAX_COLUMNS), 1):
+        for c, cell in enumerate(row, 1):
+            if cell.data_type == "f" and c not in sheet.rows.get(r, {}):
+                sheet.rows.setdefault(r, {})[c] = _Cell(None, formula_without_value=True)
+
+
+# --------------------------------------------------------------------------
+# values by field
+# --------------------------------------------------------------------------
+
+
+def _hint(name: str) -> str:
+    return _HINTS.get(name, "a value")
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _as_number(name: str, cell: _Cell, allow_percent: bool) -> float:
+    value, percent = cell.value, cell.percent
+    if isinstance(value, bool | _dt.datetime | _dt.date | _dt.time | _dt.timedelta):
+        kind = "TRUE/FALSE" if isinstance(value, bool) else "a date or time"
+        raise CellValueError(f"{name} must be {_hint(name)}, not {kind}")
+    if isinstance(value, str):
+        try:
+            number, percent = parse_text_number(value, allow_percent=allow_percent)
+        except CellValueError as exc:
+            reason = "" if str(exc) == "not a number" else f": {exc}"
+            raise CellValueError(f"{name} must be {_hint(name)}{reason}") from None
+    else:
+        number = float(value)
+    if name in _OPEN_RATES and abs(number) > 1 and not percent:
+        raise CellValueError(
+            f"{name} of {number:g} would mean {number:.0%} a year; rates are fractions: "
+            f"write {number / 100:g} or {number:g}% (a value above 1 must be written as a percentage)"
+        )
+    return number
+
+
+def _as_integer(name: str, cell: _Cell) -> int:
+    number = _as_number(name, cell, allow_percent=False)
+    if not number.is_integer():
+        raise CellValueError(f"{name} must be {_hint(name)}, not a fraction")
+    return int(number)
+
+
+def _as_boolean(name: str, cell: _Cell) -> bool:
+    value = cell.value
+    if isinstance(value, bool):
+        return value
+    words = {
+        "true": True,
+        "yes": True,
+        "y": True,
+        "1": True,
+        "false": False,
+        "no": False,
+        "n": False,
+        "0": False,
+    }
+    word = _as_text(value).casefold()
+    if word in words:
+        return words[word]
+    raise CellValueError(f"{name} must be TRUE or FALSE")
+
+
+def _convert(name: str, cell: _Cell, *, fraction: bool | None = None) -> Any:
+    """The cell's value as field ``name`` needs it; raise CellValueError when it cannot be."""
+    if name in _INTEGERS:
+        return _as_integer(name, cell)
+    if name in _BOOLEANS:
+        return _as_boolean(name, cell)
+    if name in _FRACTIONS or name in _NUMBERS:
+        allow = fraction if fraction is not None else name in _FRACTIONS
+        return _as_number(name, cell, allow_percent=allow)
+    return _as_text(cell.value)
+
+
+# --------------------------------------------------------------------------
+# from sheets to case data, remembering which cell each value came from
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """One item row of a table sheet."""
+
+    values: dict[str, Any]
+    cells: dict[str, str]  # field -> "Sheet!E3" (also for empty cells of known columns)
+    span: str  # "Sheet!A3:M3"
+
+
+class _Builder:
+    """Turns the sheets into the plain data of a case, collecting problems by cell."""
+
+    def __init__(self, sheets: dict[str, _Sheet], problems: list[Problem]):
+        self.sheets = sheets
+        self.problems = problems
+        self.where: dict[tuple[str | int, ...], str] = {}
+        self.bad_cells: set[str] = set()
+        self.bad_items: set[tuple[str | int, ...]] = set()
+        self.missing_columns: set[tuple[str, str | int]] = set()
+
+    # -- problems ----------------------------------------------------------
+
+    def problem(
+        self, where: str, message: str, found: Any = None, expected: str | None = None, code: str = "invalid"
+    ) -> None:
+        self.problems.append(Problem(where, message, found=found, expected=expected, code=code))
+        self.bad_cells.add(where)
+
+    def read(self, sheet: _Sheet, r: int, c: int, name: str, *, fraction: bool | None = None) -> Any:
+        """Convert one cell; on a problem, record it and return None."""
+        cell = sheet.rows[r][c]
+        where = f"{sheet.title}!{_column_letter(c)}{r}"
+        if cell.formula_without_value:
+            self.problem(
+                where,
+                f"{name}: a formula without a saved result; bidfit does not calculate formulas",
+                expected="a typed value, or open and save the workbook in Excel or "
+                "LibreOffice so the result is stored",
+                code="formula_without_value",
+            )
+            return None
+        if cell.error is not None:
+            self.problem(
+                where,
+                f"{name}: the cell shows an error",
+                found=cell.error,
+                expected=_hint(name),
+                code="cell_error",
+            )
+            return None
+        try:
+            return _convert(name, cell, fraction=fraction)
+        except CellValueError as exc:
+            found = cell.value if not isinstance(cell.value, _dt.time | _dt.date) else str(cell.value)
+            self.problem(
+                where,
+                str(exc),
+                found=found,
+                code="not_a_number" if name not in _BOOLEANS else "not_a_boolean",
+            )
+            return None
+
+    # -- fields sheets (Case, Policy) ----------------------------------------
+
+    def field_rows(self, name: str) -> list[tuple[str, int, int | None]]:
+        """``(field, row, value column)`` of a fields sheet; problems for bad rows."""
+        sheet = self.sheets.get(name)
+        if sheet is None:
+            return []
+        spec = _SPEC[name]
+        lookup = {_key(f): f for f in spec.columns} | _ALIASES[name]
+        out: list[tuple[str, int, int | None]] = []
+        seen: dict[str, str] = {}
+        for i, (r, cells) in enumerate(sorted(sheet.rows.items())):
+            label = cells.get(1)
+            if i == 0 and label is not None and _key(_as_text(label.value)) == "field":
+                continue  # the header row
+            for c in sorted(cells):
+                if c > 2:
+                    self.problem(
+                        f"{sheet.title}!{_column_letter(c)}{r}",
+                        f"unexpected value: the {spec.name} sheet has two columns, field and value",
+                        found=cells[c].value,
+                        code="unexpected_value",
+                    )
+            if label is None:
+                if 2 in cells:
+                    self.problem(
+                        f"{sheet.title}!A{r}",
+                        "a value without a field name",
+                        expected="one of " + ", ".join(spec.columns),
+                        code="missing_field_name",
+                    )
+                continue
+            text = _as_text(label.value)
+            key = _key(text)
+            fname = lookup.get(key)
+            if fname is None and name == "Policy" and key.startswith(_SEVERITY_KEY):
+                fname = _SEVERITY_KEY
+            if fname is None:
+                self.problem(
+                    f"{sheet.title}!A{r}",
+                    f"unknown field {text!r}",
+                    expected="one of " + ", ".join(spec.columns),
+                    code="unknown_field",
+                )
+                continue
+            ident = text if fname == _SEVERITY_KEY else fname
+            if _key(ident) in seen:
+                self.problem(
+                    f"{sheet.title}!A{r}",
+                    f"{fname} is given twice",
+                    found=text,
+                    expected=f"one row (the first is {seen[_key(ident)]})",
+                    code="duplicate_field",
+                )
+                continue
+            seen[_key(ident)] = f"{sheet.title}!A{r}"
+            out.append((fname, r, 2 if 2 in cells else None))
+        return out
+
+    def case_fields(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        sheet = self.sheets.get("Case")
+        for fname, r, c in self.field_rows("Case"):
+            assert sheet is not None
+            self.where[(fname,)] = f"{sheet.title}!B{r}"
+            if c is not None:
+                value = self.read(sheet, r, c, fname)
+                if value is not None:
+                    data[fname] = value
+        return data
+
+    def policy(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        sheet = self.sheets.get("Policy")
+        severity: dict[str, str] = {}
+        for fname, r, c in self.field_rows("Policy"):
+            assert sheet is not None
+            where = f"{sheet.title}!B{r}"
+            self.where.setdefault(("policy", fname), where)
+            if c is None:
+                continue
+            if fname == _SEVERITY_KEY:
+                label = _as_text(sheet.rows[r][1].value)
+                self.severity(label, _as_text(sheet.rows[r][c].value), where, severity)
+                continue
+            value = self.read(sheet, r, c, fname)
+            if value is not None:
+                data[fname] = value
+        if severity:
+            data["severity"] = severity
+        return data
+
+    def severity(self, label: str, text: str, where: str, out: dict[str, str]) -> None:
+        """Read ``severity.CODE | level`` or ``severity | CODE=level, CODE=level``."""
+        code_in_label = re.sub(r"^severity[\s._:\-]*", "", label.strip(), flags=re.I)
+        pairs = [(code_in_label, text)] if code_in_label else []
+        if not code_in_label:
+            for part in filter(None, (p.strip() for p in re.split(r"[,;\n]", text))):
+                match = re.fullmatch(r"([^=:]+?)\s*[=:]\s*(.*)", part)
+                if match is None:
+                    self.problem(
+                        where,
+                        "severity must list CODE=level pairs",
+                        found=part,
+                        expected="e.g. THIN_MARGIN=error, MISSING_SOURCE=info",
+                        code="severity",
+                    )
+                    return
+                pairs.append((match[1], match[2]))
+        for code, level in pairs:
+            code_u, level_l = code.strip().upper().replace(" ", "_"), level.strip().casefold()
+            if code_u not in FLAG_CODES:
+                self.problem(
+                    where,
+                    f"unknown flag code {code.strip()!r}",
+                    found=code.strip(),
+                    expected="one of " + ", ".join(FLAG_CODES),
+                    code="unknown_name",
+                )
+            elif level_l not in SEVERITIES:
+                self.problem(
+                    where,
+                    f"severity of {code_u} must be error, warning or info",
+                    found=level.strip(),
+                    expected="error, warning or info",
+                    code="severity",
+                )
+            elif code_u in out:
+                self.problem(
+                    where, f"the severity of {code_u} is given twice", found=code_u, code="duplicate_field"
+                )
+            else:
+                out[code_u] = level_l
+                self.where[("policy", "severity", code_u)] = where
+
+    # -- table sheets --------------------------------------------------------
+
+    def table(self, name: str) -> list[_Row]:
+        """The item rows of a table sheet, each value converted; problems recorded by cell."""
+        sheet = self.sheets.get(name)
+        if sheet is None or not sheet.rows:
+            return []
+        spec = _SPEC[name]
+        ordered = sorted(sheet.rows)
+        header_row = ordered[0]
+        columns = self.header(sheet, spec, header_row)
+        last = _column_letter(max([*columns, *sheet.rows[header_row]]))
+        rows = []
+        for r in ordered[1:]:
+            cells = sheet.rows[r]
+            span = f"{sheet.title}!A{r}:{last}{r}"
+            refs = {f: f"{sheet.title}!{_column_letter(c)}{r}" for c, f in columns.items()}
+            values: dict[str, Any] = {}
+            fraction = self.target_is_fraction(sheet, r, columns) if name == "Uncertainty" else None
+            for c in sorted(cells):
+                fname = columns.get(c)
+                if fname is None:
+                    if c not in sheet.rows[header_row]:
+                        self.problem(
+                            f"{sheet.title}!{_column_letter(c)}{r}",
+                            "a value in a column without a header",
+                            found=cells[c].value,
+                            expected="a header naming the field, or an empty cell",
+                            code="no_header",
+                        )
+                    continue
+                frac = fraction if fname in _DISTRIBUTION_PARAMETERS else None
+                value = self.read(sheet, r, c, fname, fraction=frac)
+                if value is not None:
+                    values[fname] = value
+            rows.append(_Row(values, refs, span))
+        return rows
+
+    def header(self, sheet: _Sheet, spec: SheetSpec, r: int) -> dict[int, str]:
+        """Map column numbers to fields from the header row; problems for unknown or missing ones."""
+        lookup = {_key(f): f for f in spec.columns} | _ALIASES[spec.name]
+        columns: dict[int, str] = {}
+        for c, cell in sorted(sheet.rows[r].items()):
+            where = f"{sheet.title}!{_column_letter(c)}{r}"
+            text = _as_text(cell.value) if cell.value is not None else ""
+            fname = lookup.get(_key(text))
+            if fname is None:
+                self.problem(
+                    where,
+                    f"unknown column {text!r}",
+                    found=text or cell.error,
+                    expected="one of " + ", ".join(spec.columns),
+                    code="unknown_column",
+                )
+            elif fname in columns.values():
+                self.problem(where, f"column {fname} is given twice", found=text, code="duplicate_column")
+            else:
+                columns[c] = fname
+        missing = [f for f in spec.required if f not in columns.values()]
+        self.missing_columns.update((sheet.title, f) for f in missing)
+        if missing:
+            self.problem(
+                f"{sheet.title}!{r}:{r}",
+                f"missing column(s) {', '.join(missing)}",
+                expected="a header row with " + ", ".join(spec.columns),
+                code="missing_column",
+            )
+        return columns
+
+    @staticmethod
+    def target_is_fraction(sheet: _Sheet, r: int, columns: dict[int, str]) -> bool:
+        """Whether an uncertainty row's parameters are fractions (its target is a rate or share)."""
+        col = next((c for c, f in columns.items() if f == "target"), None)
+        cell = sheet.rows[r].get(col) if col is not None else None
+        target = _as_text(cell.value) if cell is not None and cell.value is not None else ""
+        return target == "discount_rate" or target.rsplit(".", 1)[-1] in _FRACTIONS
+
+    def items(self, rows: list[_Row], loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
+        """Row values as model data, registering where each field lives."""
+        out = []
+        for i, row in enumerate(rows):
+            item_loc = (*loc, i)
+            self.where[item_loc] = row.span
+            for fname, ref in row.cells.items():
+                key = (*item_loc, fname)
+                self.where[key] = ref
+            if any(ref in self.bad_cells for ref in row.cells.values()):
+                self.bad_items.add(item_loc)
+            out.append(dict(row.values))
+        return out
+
+    # -- the case -------------------------------------------------------------
+
+    def build(self) -> dict[str, Any]:
+        data = self.case_fields()
+        self.where[("revenue",)] = self.title("Revenue")
+        data["revenue"] = self.items(self.table("Revenue"), ("revenue",))
+        data["bids"] = self.bids()
+        policy = self.policy()
+        if policy:
+            data["policy"] = policy
+        fx = self.fx()
+        if fx:
+            data["fx"] = fx
+        self.where[("uncertainty",)] = self.title("Uncertainty")
+        uncertainty = self.items(self.table("Uncertainty"), ("uncertainty",))
+        if uncertainty:
+            data["uncertainty"] = uncertainty
+        return data
+
+    def title(self, name: str) -> str:
+        sheet = self.sheets.get(name)
+        return sheet.title if sheet is not None else name
+
+    def bids(self) -> list[dict[str, Any]]:
+        """Bids from the Bids sheet (or the distinct ``bid`` values of Costs), with their costs."""
+        cost_rows = self.table("Costs")
+        listed = "Bids" in self.sheets
+        bid_rows = self.table("Bids") if listed else []
+        self.where[("bids",)] = self.title("Bids" if listed else "Costs")
+        order: list[str] = [str(row.values.get("name", "")) for row in bid_rows]
+        costs_of: dict[str, list[_Row]] = {name: [] for name in order}
+        first_cell: dict[str, str] = {}
+        for row in cost_rows:
+            bid = row.values.get("bid")
+            if bid is None:
+                if row.cells.get("bid") not in self.bad_cells and "bid" in row.cells:
+                    self.problem(
+                        row.cells["bid"],
+                        "bid is required: the name of the bid this cost belongs to",
+                        expected="a bid name" + (" from the Bids sheet" if listed else ""),
+                        code="missing",
+                    )
+                continue
+            if bid not in costs_of:
+                if listed:
+                    self.problem(
+                        row.cells["bid"],
+                        f"bid {bid!r} is not on the Bids sheet",
+                        found=bid,
+                        expected="one of " + (", ".join(map(repr, order)) or "(no bids listed)"),
+                        code="unknown_name",
+                    )
+                    continue
+                order.append(bid)
+                costs_of[bid] = []
+                first_cell[bid] = row.cells["bid"]
+            costs_of[bid].append(row)
+        bids: list[dict[str, Any]] = []
+        for b, name in enumerate(order):
+            if listed:
+                self.where[("bids", b)] = bid_rows[b].span
+                for fname, ref in bid_rows[b].cells.items():
+                    self.where[("bids", b, fname)] = ref
+                entry = dict(bid_rows[b].values)
+            else:
+                self.where[("bids", b)] = first_cell[name]
+                self.where[("bids", b, "name")] = first_cell[name]
+                entry = {"name": name}
+            for row in costs_of[name]:
+                row.values.pop("bid", None)
+            self.where[("bids", b, "costs")] = self.title("Costs")
+            entry["costs"] = self.items(costs_of[name], ("bids", b, "costs"))
+            bids.append(entry)
+        return bids
+
+    def fx(self) -> dict[str, Any]:
+        rates: dict[str, Any] = {}
+        self.where[("fx",)] = self.title("FX")
+        for row in self.table("FX"):
+            currency, rate = row.values.get("currency"), row.values.get("rate")
+            currency_ref, rate_ref = row.cells.get("currency", row.span), row.cells.get("rate", row.span)
+            if currency is None:
+                if currency_ref not in self.bad_cells:
+                    self.problem(
+                        currency_ref, "currency is required", expected=_hint("currency"), code="missing"
+                    )
+                continue
+            code = str(currency).upper()
+            if code in rates:
+                self.problem(
+                    currency_ref,
+                    f"the rate of {code} is given twice",
+                    found=code,
+                    expected="one row per currency",
+                    code="duplicate_name",
+                )
+                continue
+            self.where[("fx", code)] = rate_ref
+            self.where[("fx", code, "[key]")] = currency_ref
+            if rate is None:
+                if rate_ref not in self.bad_cells:
+                    self.problem(
+                        rate_ref, f"the rate of {code} is required", expected=_hint("rate"), code="missing"
+                    )
+                continue
+            rates[code] = rate
+        return rates
+
+    # -- model problems back to cells -----------------------------------------
+
+    def locate(self, loc: tuple[str | int, ...]) -> str | None:
+        for k in range(len(loc), 0, -1):
+            where = self.where.get(tuple(loc[:k]))
+            if where is not None:
+                return where
+        return None
+
+    def remap(self, problems: Iterable[Problem]) -> list[Problem]:
+        """Model problems as workbook problems; drop those at cells already reported."""
+        out = []
+        for p in problems:
+            loc = tuple(p.loc)
+            where = self.locate(loc)
+            if where is None:
+                where = self.title("Case") if len(loc) == 1 else format_location(loc)
+            if where in self.bad_cells or loc in self.bad_items:
+                continue
+            if p.code == "missing" and (where.split("!")[0], loc[-1]) in self.missing_columns:
+                continue
+            field_name = next(
+                (part for part in reversed(loc) if isinstance(part, str) and part != "[key]"), ""
+            )
+            if p.code == "duplicate_name" and where in self.sheets_titles():
+                where = self.duplicate_cells(loc) or where
+            out.append(
+                Problem(
+                    where,
+                    _message(p, field_name, where, self.where.get(loc)),
+                    found=p.found,
+                    expected=p.expected,
+                    code=p.code,
+                    loc=loc,
+                )
+            )
+        return out
+
+    def sheets_titles(self) -> set[str]:
+        return {s.title for s in self.sheets.values()} | {s.name for s in SHEETS}
+
+    def duplicate_cells(self, loc: tuple[str | int, ...]) -> str:
+        """The name cells of the second and later uses of a name in the list at ``loc``."""
+        names: list[tuple[str, str]] = []
+        i = 0
+        while (ref := self.where.get((*loc, i, "name"))) is not None:
+            names.append((ref, self.value_at(ref)))
+            i += 1
+        counts = Counter(name for _, name in names)
+        seen: set[str] = set()
+        later = []
+        for ref, name in names:
+            if counts[name] > 1 and name in seen:
+                later.append(ref)
+            seen.add(name)
+        return ", ".join(later)
+
+    def value_at(self, ref: str) -> str:
+        title, _, cell = ref.partition("!")
+        match = re.fullmatch(r"([A-Z]+)(\d+)", cell)
+        sheet = next((s for s in self.sheets.values() if s.title == title), None)
+        if match is None or sheet is None:
+            return ""
+        from openpyxl.utils import column_index_from_string
+
+        found = sheet.rows.get(int(match[2]), {}).get(column_index_from_string(match[1]))
+        return _as_text(found.value) if found is not None and found.value is not None else ""
+
+
+def _message(p: Problem, field_name: str, where: str, cell: str | None) -> str:
+    """A model problem's message in the terms of a workbook cell."""
+    if p.code == "missing":
+        if cell is None and "!" in where and where.count(":") == 1:
+            return f"{field_name} is required (add a {field_name!r} column)"
+        if "!" not in where:
+            return f"{field_name} is required (add a row {field_name!r} to the {where} sheet)"
+        return f"{field_name} is required"
+    message = p.message
+    if p.code == "too_short" and loc_is_list(p.loc):
+        return f"the {where} sheet has no {_ITEMS.get(str(p.loc[-1]), 'rows')}: add at least one row"
+    if message.startswith("Input should be"):
+        return f"{field_name} must be{message.removeprefix('Input should be')}"
+    for head in ("String should", "List should", "Value should", "Dictionary should"):
+        if message.startswith(head):
+            return f"{field_name} should{message.removeprefix(head)}"
+    return message
+
+
+_ITEMS = {"revenue": "revenue streams", "bids": "bids", "costs": "cost items"}
+
+
+def loc_is_list(loc: tuple[str | int, ...]) -> bool:
+    """Whether a location names a whole list of items (``("revenue",)``, ``("bids", 0, "costs")``)."""
+    return bool(loc) and loc[-1] in _ITEMS
+
+
+_REFERENCE_CODES = frozenset(
+    {
+        "duplicate_name",
+        "missing_fx",
+        "unknown_name",
+        "year_outside_horizon",
+        "end_before_start",
+        "cycle",
+        "out_of_range",
+    }
+)
+"""Codes of the problems :func:`bidfit.models.reference_problems` finds (names, years, FX)."""
+
+
+def _cross_reference_problems(data: dict[str, Any], first: list[Problem]) -> list[Problem]:
+    """Cross-reference problems among the items that are valid on their own.
+
+    A case with a field error (a bad amount, a wrong kind) never reaches the
+    model's cross-reference checks, so their problems (an unknown scope, a
+    year beyond the horizon, a missing FX rate) would only show after the
+    first fix. Here the checks run on the items without field errors, and
+    problems that only come from leaving an item out (a reference to it) are
+    dropped. Locations are given in the workbook's item numbering.
+    """
+
+    def broken(*prefix: str | int) -> bool:
+        return any(tuple(p.loc[: len(prefix)]) == prefix for p in first)
+
+    if broken("horizon_years") or broken("currency"):
+        return []
+    left_out: set[str] = set()
+    moved: dict[tuple[str | int, ...], tuple[str | int, ...]] = {}
+
+    def keep(items: list[Any], loc: tuple[str | int, ...]) -> list[Any]:
+        kept: list[Any] = []
+        for i, item in enumerate(items):
+            if broken(*loc, i):
+                left_out.add(str(item.get("name", item.get("target", ""))))
+                continue
+            new_loc = (*loc, len(kept))
+            moved[new_loc] = (*loc, i)
+            kept.append(item)
+        return kept
+
+    bids: list[dict[str, Any]] = []
+    for b, bid in enumerate(data.get("bids", [])):
+        if any(tuple(p.loc[:2]) == ("bids", b) and p.loc[2:3] != ("costs",) for p in first):
+            left_out.add(str(bid.get("name", "")))
+            continue
+        moved[("bids", len(bids))] = ("bids", b)
+        bids.append({**bid, "costs": keep(bid.get("costs", []), ("bids", len(bids), "costs"))})
+    fx = {code: rate for code, rate in data.get("fx", {}).items() if not broken("fx", code)}
+    left_out.update(set(data.get("fx", {})) - set(fx))
+    clean = {
+        "name": "check",
+        "horizon_years": data.get("horizon_years"),
+        "discount_rate": 0.0,
+        "currency": data.get("currency", "EUR"),
+        "revenue": keep(data.get("revenue", []), ("revenue",)),
+        "bids": bids,
+        "fx": fx,
+        "uncertainty": keep(data.get("uncertainty", []), ("uncertainty",)),
+    }
+    # Costs were numbered within the kept bids: map them back through their bid.
+    for (kind, *rest), old in list(moved.items()):
+        if kind == "bids" and len(rest) == 3:
+            moved[("bids", rest[0], "costs", rest[2])] = (*moved[("bids", rest[0])], "costs", old[3])
+    try:
+        validate_case(clean)
+    except InputError as exc:
+        return [
+            _renumbered(p, moved)
+            for p in exc.problems
+            if p.code in _REFERENCE_CODES and not _mentions(p.found, left_out)
+        ]
+    return []
+
+
+def _mentions(found: object, names: set[str]) -> bool:
+    return isinstance(found, str) and any(name and name in found for name in names)
+
+
+def _renumbered(p: Problem, moved: dict[tuple[str | int, ...], tuple[str | int, ...]]) -> Problem:
+    loc = tuple(p.loc)
+    for k in range(len(loc), 0, -1):
+        if loc[:k] in moved:
+            loc = (*moved[loc[:k]], *loc[k:])
+            break
+    return Problem(p.where, p.message, found=p.found, expected=p.expected, code=p.code, loc=loc)
+
+
+_WHERE = re.compile(r"^(?P<sheet>[^!]+)!\$?(?P<col>[A-Z]*)\$?(?P<row>\d*)")
+
+
+def _order(sheet_titles: dict[str, int]) -> Callable[[Problem], tuple[int, int, int]]:
+    def key(p: Problem) -> tuple[int, int, int]:
+        match = _WHERE.match(p.where)
+        if match is None:
+            return (sheet_titles.get(p.where, -1), 0, 0)
+        col = 0
+        for ch in match["col"]:
+            col = col * 26 + ord(ch) - 64
+        return (sheet_titles.get(match["sheet"], len(sheet_titles)), int(match["row"] or 0), col)
+
+    return key
+
+
+# --------------------------------------------------------------------------
+# writing user text safely (template and report)
+# --------------------------------------------------------------------------
+
+MAX_CELL_TEXT = 32_767
+"""Longest text a spreadsheet cell holds [characters]."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_FORMULA_LEAD = ("=", "+", "-", "@", "#")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_RESERVED_TITLES = frozenset({"history"})
+
+
+def clean_text(value: object) -> str:
+    r"""User text fit for a cell: control characters removed, line breaks as spaces.
+
+    Examples
+    --------
+    >>> clean_text("Vendor\tA\x07\r\n(final)")
+    'Vendor A (final)'
+    """
+    text = re.sub(r"[\t\r\n]+", " ", str(value))
+    return _CONTROL.sub("", text)[:MAX_CELL_TEXT]
+
+
+def write_text(cell: Any, value: object) -> None:
+    """Put user text in a cell as text, never as a formula or an error value.
+
+    Text that starts with ``=``, ``+``, ``-``, ``@`` or ``#`` (``=HYPERLINK(...)``,
+    ``#N/A``) is stored as a string with the quote-prefix style, so that a
+    spreadsheet shows it as typed and does not evaluate it, not even when a
+    user edits the cell.
+
+    Parameters
+    ----------
+    cell : openpyxl.cell.Cell
+        The cell to write.
+    value : object
+        The text (anything else is written as its ``str``).
+    """
+    text = clean_text(value)
+    cell.value = text
+    cell.data_type = "s"
+    if text.lstrip().startswith(_FORMULA_LEAD):
+        cell.quotePrefix = True
+
+
+def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
+    """A valid, unique sheet name for ``name``.
+
+    Excel allows at most 31 characters, none of ``[]:*?/\\``, no apostrophe
+    at either end, and names unique regardless of case (``History`` is
+    reserved). Forbidden characters become ``_``; a clash gets `` (2)``,
+    `` (3)``...
+
+    Examples
+    --------
+    >>> safe_sheet_title("Bid [A/B]: phase 1*", taken=[])
+    'Bid _A_B__ phase 1_'
+    >>> safe_sheet_title("summary", taken=["Summary"])
+    'summary (2)'
+    >>> len(safe_sheet_title("x" * 40))
+    31
+    """
+    text = _SHEET_FORBIDDEN.sub("_", clean_text(name)).strip().strip("'").strip() or "Sheet"
+    base = text[:31]
+    used = {t.casefold() for t in taken} | _RESERVED_TITLES
+    title, n = base, 2
+    while title.casefold() in used:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)].rstrip() + suffix
+        n += 1
+    return title
+
+
+def sheet_ref(title: str) -> str:
+    """A sheet name quoted for use in a formula: ``'Vendor A'``.
+
+    Examples
+    --------
+    >>> sheet_ref("Bob's bid")
+    "'Bob''s bid'"
+    """
+    return "'" + title.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------
+# public
+# --------------------------------------------------------------------------
+
+
+def read_workbook(path: str | Path) -> Case:
+    """Read and validate a case from an input workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` workbook. It is only read, never modified.
+
+    Returns
+    -------
+    Case
+        The validated case, equal to the one the same data gives from YAML.
+
+    Raises
+    ------
+    InputError
+        With every problem found, each naming the sheet and cell
+        (``Costs!E3: amount must be a number >= 0 ... (found 'five hundred k')``);
+        or one problem when the file is not a safe, macro-free xlsx workbook.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> read_workbook(bidfit.sample_path("norway_roaming", ".xlsx")) == bidfit.load_sample("norway_roaming")
+    True
+    """
+    path = Path(path)
+    name = str(path)
+    check_workbook_file(path)
+    problems: list[Problem] = []
+    sheets = _load_sheets(path, problems)
+    builder = _Builder(sheets, problems)
+    builder.bad_cells.update(p.where for p in problems if p.code == "missing_sheet")
+    data = builder.build()
+    case: Case | None = None
+    try:
+        case = validate_case(data, file=None)
+    except InputError as exc:
+        problems.extend(builder.remap(exc.problems))
+        if not any(p.code in _REFERENCE_CODES for p in exc.problems):
+            problems.extend(builder.remap(_cross_reference_problems(data, exc.problems)))
+    if problems or case is None:
+        order = {s.title: i for i, s in enumerate(sheets.values())}
+        order.update({s.name: i for i, s in enumerate(SHEETS) if s.name not in order})
+        raise InputError(sorted(problems, key=_order(order)), name)
+    return case
+
+
+def save_workbook(workbook: Workbook, path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
+    """Save an openpyxl workbook atomically (see :func:`bidfit.io.atomic.write_atomically`).
+
+    Parameters
+    ----------
+    workbook : openpyxl.Workbook
+        The workbook to save.
+    path : str or Path
+        The ``.xlsx`` file to write.
+    inputs : iterable of str or Path
+        Input files the output must not overwrite.
+    """
+    return write_atomically(path, workbook.save, inputs=inputs)

@@ -1,0 +1,528 @@
+"""The input workbook template: empty, or filled from a case.
+
+:func:`template_workbook` builds the workbook that :func:`bidfit.io.excel.read_workbook`
+reads: an ``Instructions`` sheet, then ``Case``, ``Revenue``, ``Bids``,
+``Costs``, ``Policy``, ``FX`` and ``Uncertainty`` with a header row of the
+field names. Each header carries a comment saying what the field means and its
+unit; enumerated fields have drop-down lists; rates are formatted as
+percentages and amounts with thousands separators; header rows are frozen.
+
+A template filled from a case reads back into the same case
+(``read_workbook(path) == case``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bidfit.errors import InputError, Problem
+from bidfit.flags import FLAG_CODES, SEVERITIES
+from bidfit.io.excel import SHEETS, SheetSpec, save_workbook, write_text
+from bidfit.models import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+__all__ = ["FIELD_HELP", "template_workbook", "write_template"]
+
+_DISTRIBUTIONS = tuple(DISTRIBUTION_PARAMETERS)
+_STREAM_KINDS = ("revenue", "saving", "avoided_cost")
+_COST_KINDS = ("one_time", "recurring")
+_CURRENCIES = (
+    "EUR",
+    "USD",
+    "GBP",
+    "CHF",
+    "NOK",
+    "SEK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "HUF",
+    "RON",
+    "TRY",
+    "JPY",
+    "CNY",
+    "INR",
+    "AUD",
+    "CAD",
+    "BRL",
+    "MXN",
+    "ZAR",
+    "NGN",
+    "KES",
+    "EGP",
+    "MAD",
+    "AED",
+    "SAR",
+)
+_ROWS_FORMATTED = 500  # rows below the header that get drop-downs
+
+FIELD_HELP: dict[tuple[str, str], tuple[str, str]] = {
+    ("Case", "name"): ("Name of the case.", "text"),
+    ("Case", "customer"): ("The customer.", "text"),
+    ("Case", "currency"): ("Currency of every figure unless a row names another.", "ISO code, e.g. EUR"),
+    ("Case", "horizon_years"): ("Years evaluated after signature: years run 0..horizon.", "years"),
+    ("Case", "discount_rate"): ("The customer's discount (hurdle) rate.", "fraction per year, 8% = 0.08"),
+    ("Revenue", "name"): ("Unique name of the revenue stream, saving or avoided cost.", "text"),
+    ("Revenue", "kind"): ("revenue, saving or avoided_cost (for reporting).", "choice"),
+    ("Revenue", "annual_amount"): (
+        "The stream's full yearly amount in its first active year, before capture and margin.",
+        "currency per year",
+    ),
+    ("Revenue", "currency"): ("Currency of the amount; empty = the case currency.", "ISO code"),
+    ("Revenue", "growth"): (
+        "Compound change per year from the first active year; may be negative (eroding revenue).",
+        "fraction per year, -2% = -0.02",
+    ),
+    ("Revenue", "capture"): ("Share of the stream the proposal really affects; empty = 100%.", "0..1"),
+    ("Revenue", "margin"): (
+        "Share of the stream that is the customer's margin; empty = 100% (a saving counted in full).",
+        "0..1",
+    ),
+    ("Revenue", "start_year"): ("First active year; empty = 1.", "year"),
+    ("Revenue", "end_year"): ("Last active year; empty = the horizon.", "year"),
+    ("Revenue", "ramp_years"): (
+        "k >= 2 phases the stream in as 1/k, 2/k, ..., 1 over its first k years; 0 or 1 = full at once.",
+        "years",
+    ),
+    ("Revenue", "source"): ("Where the figure comes from (a report, a person, a system).", "text"),
+    ("Bids", "name"): ("Unique name of the bid; the Costs sheet's bid column refers to it.", "text"),
+    ("Bids", "vendor"): ("Who offers it.", "text"),
+    ("Bids", "scope"): (
+        "Names of the revenue streams the bid addresses, separated by commas; empty = all.",
+        "text",
+    ),
+    ("Costs", "bid"): ("The bid this cost belongs to: a name from the Bids sheet.", "text"),
+    ("Costs", "name"): ("Name of the cost item, unique within its bid.", "text"),
+    ("Costs", "category"): ("What the cost is: " + ", ".join(COST_CATEGORIES) + ".", "choice"),
+    ("Costs", "kind"): (
+        "one_time: paid once, in year; recurring: paid every year from start_year to end_year.",
+        "choice",
+    ),
+    ("Costs", "amount"): (
+        "One-time amount, or the yearly amount in the first active year. Leave empty when percent_of "
+        "is used.",
+        "currency (per year when recurring)",
+    ),
+    ("Costs", "currency"): ("Currency of the amount; empty = the case currency.", "ISO code"),
+    ("Costs", "percent_of"): (
+        "Names of one-time items of the same bid, separated by commas: the amount is then percent "
+        "times their total (maintenance = 18% of capex a year).",
+        "text",
+    ),
+    ("Costs", "percent"): ("The share used with percent_of.", "fraction, 18% = 0.18"),
+    ("Costs", "year"): ("Year a one-time cost is paid; empty = 0 (signature).", "year"),
+    ("Costs", "start_year"): ("First year a recurring cost is paid; empty = 1.", "year"),
+    ("Costs", "end_year"): ("Last year a recurring cost is paid; empty = the horizon.", "year"),
+    ("Costs", "escalation"): ("Compound yearly price change of a recurring cost.", "fraction per year"),
+    ("Costs", "source"): ("Where the figure comes from.", "text"),
+    ("Policy", "max_payback_years"): ("Longest acceptable payback; empty = no limit.", "years"),
+    ("Policy", "min_benefit_cost_ratio"): ("Least acceptable PV benefits / PV costs; empty = 1.0.", "ratio"),
+    ("Policy", "min_benefit_headroom"): (
+        "Share the benefits may fall before NPV turns negative; empty = 0.",
+        "0..1",
+    ),
+    ("Policy", "stress_benefit_cut"): (
+        "NPV must stay >= 0 when the benefit claim is cut by this share; empty = no stress test.",
+        "0..1",
+    ),
+    ("Policy", "max_loss_probability"): (
+        "Highest acceptable simulated probability that the customer is worse off; empty = no limit.",
+        "0..1",
+    ),
+    ("Policy", "require_source"): ("TRUE makes a missing source an error rather than info.", "TRUE/FALSE"),
+    ("Policy", "severity"): (
+        "Change a flag's severity: one row per code, 'severity.THIN_MARGIN' with value error, warning "
+        "or info; or one row 'severity' with 'THIN_MARGIN=error, MISSING_SOURCE=info'. Codes: "
+        + ", ".join(FLAG_CODES)
+        + ".",
+        "error / warning / info",
+    ),
+    ("FX", "currency"): (
+        "A currency used by a row of Revenue or Costs other than the case currency.",
+        "ISO code",
+    ),
+    ("FX", "rate"): ("Units of case currency per unit of this currency (EUR per USD: 0.92).", "rate"),
+    ("Uncertainty", "target"): (
+        "The uncertain input: discount_rate, revenue.<stream>.<field> or cost.<bid>.<item>.<field>.",
+        "text",
+    ),
+    ("Uncertainty", "distribution"): (
+        "triangular or pert (low, mode, high); uniform (low, high); normal or lognormal (mean, sd).",
+        "choice",
+    ),
+    ("Uncertainty", "low"): ("Lowest value.", "the target's unit"),
+    ("Uncertainty", "mode"): ("Most likely value.", "the target's unit"),
+    ("Uncertainty", "high"): ("Highest value.", "the target's unit"),
+    ("Uncertainty", "mean"): ("Mean of the value.", "the target's unit"),
+    ("Uncertainty", "sd"): ("Standard deviation of the value.", "the target's unit"),
+    ("Uncertainty", "correlated_with"): (
+        "Another row's target whose draws this one is rank-correlated with.",
+        "text",
+    ),
+    ("Uncertainty", "correlation"): ("Spearman rank correlation with correlated_with.", "-1..1"),
+}
+"""What each field means and its unit, by (sheet, field); the header comments."""
+
+_PERCENT = "0.0##%"
+_MONEY = "#,##0"
+_FORMATS: dict[str, str] = {
+    "discount_rate": _PERCENT,
+    "growth": _PERCENT,
+    "capture": _PERCENT,
+    "margin": _PERCENT,
+    "percent": _PERCENT,
+    "escalation": _PERCENT,
+    "min_benefit_headroom": _PERCENT,
+    "stress_benefit_cut": _PERCENT,
+    "max_loss_probability": _PERCENT,
+    "annual_amount": _MONEY,
+    "amount": _MONEY,
+    "horizon_years": "0",
+    "start_year": "0",
+    "end_year": "0",
+    "year": "0",
+    "ramp_years": "0",
+    "rate": "0.0000##",
+    "min_benefit_cost_ratio": "0.00",
+    "max_payback_years": "0.0",
+}
+
+_INSTRUCTIONS = (
+    "bidfit input workbook",
+    "",
+    "Fill one sheet per part of the business case, then run:  bidfit analyze THIS.xlsx -o report.xlsx",
+    "",
+    "Case: one row per field (name, customer, currency, horizon_years, discount_rate).",
+    "Revenue: one row per revenue stream, saving or avoided cost the bids can affect.",
+    "Bids: one row per bid (name, vendor, scope). Without this sheet each distinct bid on Costs is a bid.",
+    "Costs: one row per cost item the customer pays; the bid column names the bid.",
+    "Policy (optional): review thresholds; empty values keep the defaults.",
+    "FX (optional): units of case currency per unit of each other currency used.",
+    "Uncertainty (optional): distributions on inputs, for bidfit's simulation.",
+    "",
+    "Each header has a comment with the field's meaning and unit (hover over it).",
+    "Rates and shares are fractions: type 8% or 0.08. Amounts are plain numbers: 1200000, not 1.2M.",
+    "Empty cells take the default named in the header comment. Blank rows are skipped.",
+    "Text typed as a number is read only when it is unambiguous: 1 200 000 and 1,200,000 are read;",
+    "1.200 and 1,200 are refused (1200 or 1.2?). Formulas are fine once the workbook is saved,",
+    "because bidfit reads the saved result and never calculates.",
+    "Years run 0..horizon: year 0 is signature and installation, cash flows fall at the end of each year.",
+)
+
+
+def _comment(cell: Any, text: str) -> None:
+    from openpyxl.comments import Comment
+
+    note = Comment(text, "bidfit")
+    note.width, note.height = 320, 140
+    cell.comment = note
+
+
+def _style_header(cell: Any, comment: str) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    cell.font = Font(bold=True, color="FFFFFF")
+    cell.fill = PatternFill("solid", fgColor="1F4E78")
+    _comment(cell, comment)
+
+
+def _help(sheet: str, name: str) -> str:
+    meaning, unit = FIELD_HELP.get((sheet, name), ("", ""))
+    valid = FIELD_HINTS.get(name)
+    lines = [f"{name}: {meaning}", f"Unit: {unit}."]
+    if valid and unit not in ("text", "choice"):
+        lines.append(f"Valid: {valid}.")
+    return "\n".join(lines)
+
+
+def _set(cell: Any, value: Any, name: str) -> None:
+    """Write one input value: text safely, numbers as numbers, lists joined by commas."""
+    if value is None or value == "" or value == []:
+        return
+    if isinstance(value, list):
+        value = ", ".join(value)
+    if isinstance(value, str):
+        write_text(cell, value)
+    else:
+        cell.value = value
+    if name in _FORMATS:
+        cell.number_format = _FORMATS[name]
+
+
+def _list_validation(ws: Worksheet, values: tuple[str, ...], ref: str, *, strict: bool = True) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+    dv.errorStyle = "stop" if strict else "warning"
+    dv.errorTitle = "Not in the list"
+    dv.error = "Choose one of: " + ", ".join(values)
+    dv.add(ref)
+    ws.add_data_validation(dv)
+
+
+def _year_validation(ws: Worksheet, ref: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(type="whole", operator="between", formula1="0", formula2="100", allow_blank=True)
+    dv.errorTitle = "A whole year"
+    dv.error = "Type a whole year from 0 to the horizon (years run 0..horizon_years)."
+    dv.add(ref)
+    ws.add_data_validation(dv)
+
+
+def _widths(ws: Worksheet, widths: dict[int, float]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _currencies(case: Case | None) -> tuple[str, ...]:
+    extra = [case.currency, *case.fx] if case is not None else []
+    return tuple(dict.fromkeys([*extra, *_CURRENCIES]))
+
+
+def _fields_sheet(wb: Workbook, spec: SheetSpec, rows: list[tuple[str, Any]], case: Case | None) -> None:
+    """A field/value sheet (Case, Policy): one row per field, the field cell commented."""
+    ws = wb.create_sheet(spec.name)
+    for col, title in enumerate(("field", "value"), 1):
+        _style_header(
+            ws.cell(1, col, title),
+            "field: the name of the setting.\nvalue: its value."
+            if col == 1
+            else "The value; see the comment on each field name.",
+        )
+    for r, (label, value) in enumerate(rows, 2):
+        name = "severity" if label.startswith("severity") else label
+        cell = ws.cell(r, 1)
+        write_text(cell, label)
+        _comment(cell, _help(spec.name, name))
+        _set(ws.cell(r, 2), value, name)
+        if name in _FORMATS:
+            ws.cell(r, 2).number_format = _FORMATS[name]  # also for a value typed later
+        if name == "currency":
+            _list_validation(ws, _currencies(case), f"B{r}", strict=False)
+        elif name == "severity":
+            _list_validation(ws, SEVERITIES, f"B{r}")
+        elif name == "require_source":
+            _list_validation(ws, ("TRUE", "FALSE"), f"B{r}")
+    ws.freeze_panes = "A2"
+    _widths(ws, {1: 26, 2: 40})
+
+
+def _table_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]], case: Case | None) -> None:
+    """A table sheet: header of field names, then one row per item."""
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(spec.name)
+    last = _ROWS_FORMATTED + 1
+    for col, name in enumerate(spec.columns, 1):
+        _style_header(ws.cell(1, col, name), _help(spec.name, name))
+        letter = get_column_letter(col)
+        span = f"{letter}2:{letter}{last}"
+        if name in _FORMATS:
+            ws.column_dimensions[letter].number_format = _FORMATS[name]
+        choices = _choices(spec.name, name)
+        if choices:
+            _list_validation(ws, choices, span)
+        elif name == "currency":
+            _list_validation(ws, _currencies(case), span, strict=False)
+        elif name in ("year", "start_year", "end_year", "ramp_years"):
+            _year_validation(ws, span)
+        elif spec.name == "Costs" and name == "bid":
+            _bid_validation(ws, span)
+        text_wide = name in (
+            "name",
+            "source",
+            "scope",
+            "percent_of",
+            "target",
+            "vendor",
+            "bid",
+            "correlated_with",
+        )
+        ws.column_dimensions[letter].width = 30 if text_wide else max(12, len(name) + 4)
+    for r, item in enumerate(rows, 2):
+        for col, name in enumerate(spec.columns, 1):
+            _set(ws.cell(r, col), item.get(name), name)
+    ws.freeze_panes = "B2"
+
+
+def _choices(sheet: str, name: str) -> tuple[str, ...]:
+    return {
+        ("Revenue", "kind"): _STREAM_KINDS,
+        ("Costs", "kind"): _COST_KINDS,
+        ("Costs", "category"): COST_CATEGORIES,
+        ("Uncertainty", "distribution"): _DISTRIBUTIONS,
+    }.get((sheet, name), ())
+
+
+def _bid_validation(ws: Worksheet, span: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(type="list", formula1=f"Bids!$A$2:$A${_ROWS_FORMATTED + 1}", allow_blank=True)
+    dv.errorStyle = "warning"
+    dv.errorTitle = "Not on the Bids sheet"
+    dv.error = "This bid is not on the Bids sheet; add it there (or delete the Bids sheet)."
+    dv.add(span)
+    ws.add_data_validation(dv)
+
+
+def _instructions(wb: Workbook) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Instructions"
+    for r, line in enumerate(_INSTRUCTIONS, 1):
+        ws.cell(r, 1, line)
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 110
+
+
+def _case_rows(case: Case | None) -> list[tuple[str, Any]]:
+    fields = SHEETS[0].columns
+    return [(f, getattr(case, f) if case is not None else None) for f in fields]
+
+
+def _policy_rows(case: Case | None) -> list[tuple[str, Any]]:
+    policy = case.policy if case is not None else None
+    rows: list[tuple[str, Any]] = []
+    for name in next(s for s in SHEETS if s.name == "Policy").columns:
+        if name == "severity":
+            overrides = policy.severity if policy is not None else {}
+            rows += [(f"severity.{code}", level) for code, level in overrides.items()]
+            if not overrides:
+                rows.append(("severity", None))
+        else:
+            rows.append((name, getattr(policy, name) if policy is not None else None))
+    return rows
+
+
+def _item_rows(case: Case | None) -> dict[str, list[dict[str, Any]]]:
+    if case is None:
+        return {}
+    costs = [{"bid": bid.name, **item.model_dump()} for bid in case.bids for item in bid.costs]
+    return {
+        "Revenue": [stream.model_dump() for stream in case.revenue],
+        "Bids": [{"name": b.name, "vendor": b.vendor or None, "scope": b.scope or None} for b in case.bids],
+        "Costs": costs,
+        "FX": [{"currency": code, "rate": rate} for code, rate in case.fx.items()],
+        "Uncertainty": [u.model_dump() for u in case.uncertainty],
+    }
+
+
+def _columns(name: str) -> set[str]:
+    return set(next(spec for spec in SHEETS if spec.name == name).columns)
+
+
+# The fields of each model that the workbook holds (the rest must keep their defaults).
+_HELD: tuple[tuple[str, set[str]], ...] = (
+    ("case", _columns("Case") | {"revenue", "bids", "policy", "fx", "uncertainty"}),
+    ("revenue", _columns("Revenue")),
+    ("bid", _columns("Bids") | {"costs"}),
+    ("cost", _columns("Costs") - {"bid"}),
+    ("policy", _columns("Policy")),
+    ("uncertainty", _columns("Uncertainty")),
+)
+
+
+def _not_held(case: Case) -> list[str]:
+    """Inputs of ``case`` that the workbook has no place for (fields away from their defaults)."""
+    held = dict(_HELD)
+    objects: list[tuple[str, str, Any]] = [("case", "", case), ("policy", "policy", case.policy)]
+    objects += [("revenue", f"revenue[{s.name!r}]", s) for s in case.revenue]
+    objects += [("uncertainty", f"uncertainty[{u.target!r}]", u) for u in case.uncertainty]
+    for bid in case.bids:
+        where = f"bids[{bid.name!r}]"
+        objects += [("bid", where, bid)]
+        objects += [("cost", f"{where}.costs[{c.name!r}]", c) for c in bid.costs]
+    lost = []
+    for kind, where, obj in objects:
+        for name, info in type(obj).model_fields.items():
+            if name not in held[kind] and getattr(obj, name) != info.get_default(call_default_factory=True):
+                lost.append(f"{where}.{name}" if where else name)
+    return lost
+
+
+def template_workbook(case: Case | None = None) -> Workbook:
+    """Build the input workbook, empty or filled with ``case``.
+
+    Parameters
+    ----------
+    case : Case, optional
+        The case to fill in; None gives an empty template.
+
+    Returns
+    -------
+    openpyxl.Workbook
+        The workbook (nothing is written to disk).
+
+    Raises
+    ------
+    InputError
+        If ``case`` has inputs the workbook has no place for (such as a bid's
+        ``vendor_costs`` or ``options``), rather than leaving them out.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> wb = template_workbook(bidfit.load_sample("norway_roaming"))
+    >>> wb.sheetnames
+    ['Instructions', 'Case', 'Revenue', 'Bids', 'Costs', 'Policy', 'FX', 'Uncertainty']
+    >>> wb["Costs"]["B2"].value
+    'Signalling platform (licence and hardware)'
+    """
+    from openpyxl import Workbook
+
+    lost = _not_held(case) if case is not None else []
+    if lost:
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    "the input workbook has no place for this input",
+                    code="not_in_workbook",
+                    expected="a YAML or JSON case file, which holds every input",
+                )
+                for where in lost
+            ]
+        )
+    wb = Workbook()
+    _instructions(wb)
+    items = _item_rows(case)
+    for spec in SHEETS:
+        if spec.name == "Case":
+            _fields_sheet(wb, spec, _case_rows(case), case)
+        elif spec.name == "Policy":
+            _fields_sheet(wb, spec, _policy_rows(case), case)
+        else:
+            _table_sheet(wb, spec, items.get(spec.name, []), case)
+    return wb
+
+
+def write_template(path: str | Path, example: str | Case | None = None) -> Path:
+    """Write the input workbook to ``path`` (atomically).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file to write.
+    example : str or Case, optional
+        A bundled sample's name (see :func:`bidfit.sample_names`) or a case to
+        fill the template with; None writes an empty template.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    if isinstance(example, str):
+        from bidfit.io.samples import load_sample
+
+        example = load_sample(example)
+    return save_workbook(template_workbook(example), path)

@@ -1,0 +1,128 @@
+"""HTML rendering for Jupyter (``_repr_html_``): the blocks of :mod:`bidfit.present.view`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import TYPE_CHECKING
+
+from bidfit.present.view import (
+    Banner,
+    Block,
+    Findings,
+    Heading,
+    Paragraph,
+    Table,
+    describe_analysis,
+    describe_bid,
+    describe_case,
+    describe_deal_map,
+    describe_simulated_bid,
+    describe_simulation,
+)
+
+if TYPE_CHECKING:
+    from bidfit.dealmap import DealMap
+    from bidfit.models import Case
+    from bidfit.results import Analysis, BidAnalysis
+    from bidfit.simulation import SimulatedBid, Simulation
+
+__all__ = [
+    "render_analysis_html",
+    "render_bid_html",
+    "render_blocks_html",
+    "render_case_html",
+    "render_deal_map_html",
+    "render_simulated_bid_html",
+    "render_simulation_html",
+]
+
+VERDICT_COLOURS = {"better_off": "#1b7f3b", "at_risk": "#b26a00", "worse_off": "#b00020"}
+SEVERITY_COLOURS = {"error": "#b00020", "warning": "#b26a00", "info": "#555555"}
+_CELL = "padding:2px 8px;border-bottom:1px solid #ddd"
+
+
+def _table(block: Table) -> str:
+    sides = block.align or "l" + "r" * (len(block.header) - 1)
+
+    def cell(tag: str, text: str, i: int) -> str:
+        align = "left" if i >= len(sides) or sides[i] == "l" else "right"
+        return f'<{tag} style="{_CELL};text-align:{align}">{escape(str(text))}</{tag}>'
+
+    head = "".join(cell("th", h, i) for i, h in enumerate(block.header))
+    body = "".join(
+        "<tr>" + "".join(cell("td", c, i) for i, c in enumerate(row)) + "</tr>" for row in block.rows
+    )
+    caption = (
+        f'<caption style="text-align:left;font-weight:bold">{escape(block.title)}</caption>'
+        if block.title
+        else ""
+    )
+    return (
+        f'<table style="border-collapse:collapse;margin:4px 0">{caption}'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _findings(block: Findings) -> str:
+    items = "".join(
+        f'<li><b style="color:{SEVERITY_COLOURS[f.severity]}">{f.severity.upper()} {escape(f.code)}</b>'
+        + (f" <i>(lever: {escape(f.lever.replace('_', ' '))})</i>" if f.lever else "")
+        + f": {escape(f.message)}</li>"
+        for f in block.flags
+    )
+    return f'<ul style="margin:4px 0">{items}</ul>'
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, Heading):
+        return f'<div style="font-weight:bold;font-size:1.1em;margin:4px 0">{escape(block.text)}</div>'
+    if isinstance(block, Banner):
+        colour = VERDICT_COLOURS.get(block.verdict, "#555555")
+        return (
+            f'<div class="bidfit-verdict bidfit-{escape(block.verdict)}" style="background:{colour};'
+            f'color:white;padding:6px 10px;border-radius:4px;font-weight:bold;margin:6px 0">'
+            f"{escape(block.text)}</div>"
+        )
+    if isinstance(block, Paragraph):
+        return f'<p style="margin:4px 0">{escape(block.text)}</p>'
+    if isinstance(block, Findings):
+        return _findings(block)
+    if isinstance(block, Table):
+        return _table(block)
+    raise TypeError(f"unknown block {block!r}")
+
+
+def render_blocks_html(blocks: Sequence[Block]) -> str:
+    """Blocks as one HTML fragment."""
+    return '<div class="bidfit">' + "".join(_block(b) for b in blocks) + "</div>"
+
+
+def render_bid_html(bid: BidAnalysis) -> str:
+    """Verdict banner, key figures, findings and compact cash flows of one bid."""
+    return render_blocks_html(describe_bid(bid))
+
+
+def render_analysis_html(analysis: Analysis) -> str:
+    """The verdict table across bids, then each bid's banner and findings."""
+    return render_blocks_html(describe_analysis(analysis))
+
+
+def render_case_html(case: Case) -> str:
+    """The inputs of a case."""
+    return render_blocks_html(describe_case(case))
+
+
+def render_simulation_html(simulation: Simulation) -> str:
+    """P(worse off) and the NPV and payback percentiles of every bid."""
+    return render_blocks_html(describe_simulation(simulation))
+
+
+def render_simulated_bid_html(bid: SimulatedBid) -> str:
+    """One simulated bid."""
+    return render_blocks_html(describe_simulated_bid(bid))
+
+
+def render_deal_map_html(deal: DealMap) -> str:
+    """What a deal map says, in words and a table of quotes."""
+    return render_blocks_html(describe_deal_map(deal))

@@ -1,0 +1,458 @@
+"""Formats of the review gate's result: text, JSON, JUnit XML, GitHub workflow commands, Markdown.
+
+Each formatter takes a :class:`bidfit.review.CheckResult` and returns the
+whole document as a string ending in a newline. The figures are formatted by
+:mod:`bidfit._format` and :mod:`bidfit.present.view`, as everywhere else, so
+a terminal, a CI log and a notebook agree. The JSON layout is published as a
+JSON Schema (``bidfit/schemas/check-result.schema.json``, documented in
+``docs/check-output.md``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import PurePath
+from typing import IO, TYPE_CHECKING, Any
+
+from bidfit import _format as fmt
+from bidfit._version import __version__
+from bidfit.present.text import render_flags
+from bidfit.present.view import headline, key_figures
+
+if TYPE_CHECKING:
+    from bidfit.errors import Problem
+    from bidfit.flags import Flag
+    from bidfit.review import BidCheck, CheckResult
+
+__all__ = [
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "escape_github_data",
+    "escape_github_property",
+    "format_github",
+    "format_json",
+    "format_junit",
+    "format_markdown",
+    "format_text",
+    "to_dict",
+    "use_colour",
+]
+
+SCHEMA_VERSION = "1.0"
+"""Version of the JSON layout: the minor part grows with added fields, the major part on any
+change that could break a reader."""
+
+# ---------------------------------------------------------------------------- text
+
+_COLOURS = {
+    "worse_off": "31",
+    "at_risk": "33",
+    "better_off": "32",
+    "error": "31",
+    "warning": "33",
+    "info": "36",
+}
+_SEVERITY_WORD = re.compile(r"^(\s*)(ERROR|WARNING|INFO)\b")
+
+
+def use_colour(stream: IO[str] | None, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether to colour text written to ``stream``.
+
+    ``NO_COLOR`` (set and not empty) turns colour off; otherwise
+    ``FORCE_COLOR`` (set and not empty) turns it on, for CI logs that render
+    ANSI colours; otherwise colour is used only on a terminal that is not
+    ``TERM=dumb``. This is the order CPython 3.13 itself follows.
+
+    Examples
+    --------
+    >>> import io
+    >>> use_colour(io.StringIO(), {}), use_colour(io.StringIO(), {"FORCE_COLOR": "1"})
+    (False, True)
+    >>> use_colour(io.StringIO(), {"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    False
+    """
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb" or stream is None:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _paint(text: str, key: str, colour: bool) -> str:
+    return f"\033[{_COLOURS[key]}m{text}\033[0m" if colour else text
+
+
+def _bold(text: str, colour: bool) -> str:
+    return f"\033[1m{text}\033[0m" if colour else text
+
+
+def _text_block(entry: BidCheck, colour: bool) -> list[str]:
+    bid = entry.analysis
+    mark = "pass" if entry.passed else "FAIL"
+    figures = [("File", f"{entry.file} (case: {entry.case})"), *key_figures(bid)]
+    width = max(len(label) for label, _ in figures)
+    lines = [f"{_bold(f'[{mark}]', colour)} {_paint(headline(bid), entry.verdict, colour)}"]
+    lines += [f"  {label.ljust(width)}  {value}" for label, value in figures]
+    if entry.flags:
+        lines.append("  Findings:")
+        for line in render_flags(bid, indent="    "):
+            found = _SEVERITY_WORD.match(line)
+            if found and colour:
+                word = found.group(2)
+                line = found.group(1) + _paint(word, word.lower(), colour) + line[found.end() :]
+            lines.append(line)
+    return lines
+
+
+def format_text(result: CheckResult, colour: bool = False, *, show_problems: bool = True) -> str:
+    """One block per bid (verdict, key figures, each finding with its lever), then a summary.
+
+    Parameters
+    ----------
+    result : CheckResult
+        What :func:`bidfit.check` returned.
+    colour : bool
+        Use ANSI colours (see :func:`use_colour`).
+    show_problems : bool
+        List input problems too; the command line prints them on stderr
+        instead when the report goes to the terminal.
+    """
+    lines: list[str] = []
+    for entry in result.entries:
+        lines += [*_text_block(entry, colour), ""]
+    if show_problems and result.problems:
+        lines.append(_paint("Input errors:", "error", colour))
+        lines += [f"  {p}" for problems in result.problems.values() for p in problems]
+        lines.append("")
+    status = _paint(result.status.upper(), "better_off" if result.passed else "error", colour)
+    lines.append(f"{status}: {result.summary_line()}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _plain(value: Any) -> str | float | int | bool | None:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def _flag_dict(flag: Flag) -> dict[str, Any]:
+    return {
+        "code": flag.code,
+        "severity": flag.severity,
+        "message": flag.message,
+        "lever": flag.lever,
+        "figures": {name: _number(v) for name, v in flag.figures.items()},
+    }
+
+
+def _entry_dict(entry: BidCheck) -> dict[str, Any]:
+    return {
+        "file": entry.file,
+        "case": entry.case,
+        "bid": entry.bid,
+        "vendor": entry.vendor,
+        "currency": entry.currency,
+        "verdict": entry.verdict,
+        "passed": entry.passed,
+        "metrics": {name: _number(v) for name, v in entry.metrics.items()},
+        "flags": [_flag_dict(f) for f in entry.flags],
+        "failures": [f.code for f in entry.failures],
+    }
+
+
+def _problem_dict(problem: Problem) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "where": problem.where,
+        "message": problem.message,
+        "code": problem.code,
+        "found": _plain(problem.found),
+        "expected": problem.expected,
+    }
+
+
+def to_dict(result: CheckResult) -> dict[str, Any]:
+    """The result as plain JSON-ready data (the layout of ``check-result.schema.json``)."""
+    verdicts = [e.verdict for e in result.entries]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "bidfit", "version": __version__},
+        "fail_on": result.fail_on,
+        "status": result.status,
+        "passed": result.passed,
+        "exit_code": result.exit_code,
+        "summary": {
+            "files": len(result.files),
+            "invalid_files": len(result.problems),
+            "bids": len(result.entries),
+            "passed": len(result.entries) - len(result.failed),
+            "failed": len(result.failed),
+            "verdicts": {v: verdicts.count(v) for v in ("better_off", "at_risk", "worse_off")},
+        },
+        "files": list(result.files),
+        "results": [_entry_dict(e) for e in result.entries],
+        "input_errors": [_problem_dict(p) for problems in result.problems.values() for p in problems],
+    }
+
+
+def format_json(result: CheckResult) -> str:
+    """The result as JSON (see ``docs/check-output.md``); valid JSON always (no NaN)."""
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------------------- JUnit XML
+
+
+@functools.cache
+def _xml_illegal() -> re.Pattern[str]:
+    # Compiled on first use: the pattern costs milliseconds, and only JUnit output needs it.
+    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Replace characters XML 1.0 cannot carry (ElementTree would write them as they are)."""
+    return _xml_illegal().sub("\ufffd", text)
+
+
+def _flag_line(flag: Flag) -> str:
+    lever = f" [lever: {flag.lever.replace('_', ' ')}]" if flag.lever else ""
+    return f"{flag.severity.upper()} {flag.code}{lever}: {flag.message}"
+
+
+def _junit_case(suite: Any, entry: BidCheck) -> None:
+    from xml.etree import ElementTree as ET
+
+    case = ET.SubElement(suite, "testcase", name=_xml_text(entry.bid), classname=_xml_text(entry.file))
+    if not entry.passed:
+        failure = ET.SubElement(
+            case,
+            "failure",
+            message=_xml_text(f"{entry.verdict}: " + ", ".join(f.code for f in entry.failures)),
+            type=entry.verdict,
+        )
+        failure.text = _xml_text("\n".join(_flag_line(f) for f in entry.failures))
+    out = ET.SubElement(case, "system-out")
+    out.text = _xml_text("\n".join(_text_block(entry, colour=False)))
+
+
+def _junit_error(suite: Any, file: str, problems: tuple[Problem, ...]) -> None:
+    from xml.etree import ElementTree as ET
+
+    case = ET.SubElement(suite, "testcase", name="input file", classname=_xml_text(file))
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    error = ET.SubElement(case, "error", message=_xml_text(f"invalid input: {count}"), type="InputError")
+    error.text = _xml_text("\n".join(str(p) for p in problems))
+
+
+def format_junit(result: CheckResult) -> str:
+    """JUnit XML: one ``testsuite`` per file, one ``testcase`` per bid.
+
+    A failing bid has a ``failure`` element (message: verdict and failing
+    codes; text: each failing finding with its lever); an invalid file has a
+    single ``testcase`` with an ``error`` element listing every problem.
+    Each bid's full text block is in ``system-out``.
+    """
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("testsuites", name="bidfit check")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for file in result.files:
+        entries, problems = result.entries_of(file), result.problems.get(file, ())
+        counts = {
+            "tests": len(entries) + (1 if problems else 0),
+            "failures": sum(not e.passed for e in entries),
+            "errors": 1 if problems else 0,
+        }
+        attributes = {"name": _xml_text(file), **{k: str(v) for k, v in counts.items()}, "skipped": "0"}
+        suite = ET.SubElement(root, "testsuite", attributes)
+        for entry in entries:
+            _junit_case(suite, entry)
+        if problems:
+            _junit_error(suite, file, problems)
+        totals = {k: totals[k] + counts[k] for k in totals}
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+# ---------------------------------------------------------------------------- GitHub
+
+_LINE_COLUMN = re.compile(r"^line (\d+)(?:, column (\d+))?$")
+_ANNOTATION = {"error": "error", "warning": "warning"}
+
+
+def escape_github_data(text: str) -> str:
+    """Escape a workflow command's message: ``%``, CR and LF.
+
+    Examples
+    --------
+    >>> escape_github_data("50% off\\nnext line")
+    '50%25 off%0Anext line'
+    """
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_github_property(text: str) -> str:
+    """Escape a workflow command's property value: as a message, plus ``:`` and ``,``.
+
+    Examples
+    --------
+    >>> escape_github_property("a:b,c%")
+    'a%3Ab%2Cc%25'
+    """
+    return escape_github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(level: str, properties: dict[str, str], message: str) -> str:
+    props = ",".join(f"{key}={escape_github_property(value)}" for key, value in properties.items())
+    return f"::{level} {props}::{escape_github_data(message)}"
+
+
+def _github_flag(entry: BidCheck, flag: Flag) -> str:
+    who = f" ({entry.vendor})" if entry.vendor else ""
+    lever = f" [lever: {flag.lever.replace('_', ' ')}]" if flag.lever else ""
+    message = f"{entry.bid}{who} in case {entry.case!r}: {entry.verdict}. {flag.code}{lever}: {flag.message}"
+    properties = {"file": PurePath(entry.file).as_posix(), "title": f"bidfit {flag.code}: {entry.bid}"}
+    return _command(_ANNOTATION[flag.severity], properties, message)
+
+
+def _github_problem(problem: Problem) -> str:
+    properties = {
+        "file": PurePath(problem.file or "").as_posix(),
+        "title": f"bidfit input error ({problem.code})",
+    }
+    position = _LINE_COLUMN.match(problem.where)
+    if position:
+        properties["line"] = position.group(1)
+        if position.group(2):
+            properties["col"] = position.group(2)
+    return _command("error", properties, str(replace(problem, file=None)))
+
+
+def format_github(result: CheckResult) -> str:
+    """GitHub Actions workflow commands, one annotation per finding and per input problem.
+
+    Error findings are ``::error``, warnings ``::warning`` (info findings are
+    left out); each names the file and puts the bid, the verdict, the code,
+    the lever and the message in the text. An input problem is an ``::error``
+    whose text starts with its place (``Sheet!Cell`` or the field path), with
+    ``line``/``col`` when the place is a line of a YAML, JSON or TOML file.
+    The last line is a plain summary. Messages escape ``%``, CR and LF;
+    properties also ``:`` and ``,``.
+    """
+    lines = [
+        _github_flag(entry, flag)
+        for entry in result.entries
+        for flag in entry.flags
+        if flag.severity in _ANNOTATION
+    ]
+    lines += [_github_problem(p) for problems in result.problems.values() for p in problems]
+    lines.append(f"bidfit: {result.status.upper()}: {result.summary_line()}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- Markdown
+
+
+def _cell(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _markdown_row(entry: BidCheck) -> str:
+    m, cur = entry.metrics, entry.currency
+    codes = ", ".join(f"{f.code} ({f.severity})" for f in entry.flags if f.severity != "info") or "-"
+    who = f"{entry.bid} ({entry.vendor})" if entry.vendor else entry.bid
+    cells = [
+        "**FAIL**" if not entry.passed else "pass",
+        f"`{entry.file}`",
+        who,
+        entry.verdict.replace("_", " "),
+        fmt.money(m["npv"], cur),
+        fmt.years(m["payback_years"]),
+        fmt.ratio(m["benefit_cost_ratio"]),
+        codes,
+    ]
+    return "| " + " | ".join(cells[:2] + [_cell(c) for c in cells[2:]]) + " |"
+
+
+def _markdown_details(result: CheckResult) -> list[str]:
+    flagged = [e for e in result.entries if any(f.severity != "info" for f in e.flags)]
+    if not flagged:
+        return []
+    lines = ["", "<details><summary>Findings and the lever that fixes each</summary>", ""]
+    for entry in flagged:
+        lines.append(f"**{_cell(entry.bid)}** (`{entry.file}`)")
+        lines.append("")
+        lines += [
+            f"- **{f.severity.upper()}** `{f.code}`"
+            + (f" (lever: {f.lever.replace('_', ' ')})" if f.lever else "")
+            + f": {_cell(f.message)}"
+            for f in entry.flags
+            if f.severity != "info"
+        ]
+        lines.append("")
+    lines.append("</details>")
+    return lines
+
+
+def _markdown_problems(result: CheckResult) -> list[str]:
+    if not result.problems:
+        return []
+    lines = ["", "**Input errors**", "", "| File | Where | Problem |", "|---|---|---|"]
+    lines += [
+        f"| `{p.file}` | {_cell(p.where) or '-'} | {_cell(str(replace(p, file=None, where='')))} |"
+        for problems in result.problems.values()
+        for p in problems
+    ]
+    return lines
+
+
+def format_markdown(result: CheckResult) -> str:
+    """A Markdown report for a pull-request comment: a table of bids, findings, input errors."""
+    title = {"passed": "passed", "failed": "failed", "invalid": "found invalid input"}[result.status]
+    lines = [f"### bidfit check {title}", "", result.summary_line() + "."]
+    if result.entries:
+        lines += [
+            "",
+            "| Result | File | Bid | Verdict | NPV | Payback | B/C | Findings |",
+            "|---|---|---|---|--:|--:|--:|---|",
+            *(_markdown_row(e) for e in result.entries),
+        ]
+    lines += _markdown_details(result)
+    lines += _markdown_problems(result)
+    return "\n".join(lines) + "\n"
+
+
+FORMATS: dict[str, Callable[[CheckResult], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "junit": format_junit,
+    "github": format_github,
+    "markdown": format_markdown,
+}
+"""Formatter by name (the ``--format`` choices); ``text`` without colour."""

@@ -1,0 +1,133 @@
+"""Plain-text rendering for terminals and ``repr``: the blocks of :mod:`bidfit.present.view`."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bidfit.present.view import (
+    Banner,
+    Block,
+    Findings,
+    Heading,
+    Paragraph,
+    Table,
+    describe_analysis,
+    describe_bid,
+    describe_case,
+    describe_deal_map,
+    describe_simulated_bid,
+    describe_simulation,
+)
+
+if TYPE_CHECKING:
+    from bidfit.dealmap import DealMap
+    from bidfit.flags import Flag
+    from bidfit.models import Case
+    from bidfit.results import Analysis, BidAnalysis
+    from bidfit.simulation import SimulatedBid, Simulation
+
+__all__ = [
+    "render_analysis",
+    "render_bid",
+    "render_blocks",
+    "render_case",
+    "render_deal_map",
+    "render_flags",
+    "render_simulated_bid",
+    "render_simulation",
+    "render_table",
+]
+
+WIDTH = 100
+
+
+def render_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], align: str | None = None) -> str:
+    """One space-padded line per row: by default a left-aligned first column, right-aligned figures.
+
+    ``align`` gives one letter per column, ``l`` or ``r``.
+    """
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    sides = align or "l" + "r" * (len(header) - 1)
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [
+            str(c).ljust(w) if side == "l" else str(c).rjust(w)
+            for c, w, side in zip(row, widths, sides, strict=False)
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def _flag_lines(flags: Sequence[Flag], indent: str) -> list[str]:
+    lines = []
+    for flag in flags:
+        lever = f" [lever: {flag.lever.replace('_', ' ')}]" if flag.lever else ""
+        lines += textwrap.wrap(
+            f"{flag.severity.upper()} {flag.code}{lever}: {flag.message}",
+            width=WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + "    ",
+        )
+    return lines
+
+
+def render_flags(bid: BidAnalysis, indent: str = "  ") -> list[str]:
+    """Each finding of a bid as a wrapped paragraph with its severity, code and lever."""
+    return _flag_lines(bid.flags, indent)
+
+
+def _block_lines(block: Block) -> list[str]:
+    if isinstance(block, Heading | Banner):
+        return [block.text]
+    if isinstance(block, Paragraph):
+        return textwrap.wrap(block.text, width=WIDTH) or [""]
+    if isinstance(block, Findings):
+        return _flag_lines(block.flags, "  ")
+    if isinstance(block, Table):
+        title = [f"{block.title}:"] if block.title else []
+        return [*title, render_table(block.header, block.rows, block.align)]
+    raise TypeError(f"unknown block {block!r}")
+
+
+def render_blocks(blocks: Sequence[Block]) -> str:
+    """Blocks as text: a blank line before each heading, table and banner after the first."""
+    lines: list[str] = []
+    for i, block in enumerate(blocks):
+        if i and isinstance(block, Heading | Table | Banner):
+            lines.append("")
+        lines += _block_lines(block)
+    return "\n".join(lines)
+
+
+def render_bid(bid: BidAnalysis) -> str:
+    """A bid's verdict, key figures, findings and compact cash flows."""
+    return render_blocks(describe_bid(bid))
+
+
+def render_analysis(analysis: Analysis) -> str:
+    """The verdict table across bids, then each bid's findings."""
+    return render_blocks(describe_analysis(analysis))
+
+
+def render_case(case: Case) -> str:
+    """The inputs of a case."""
+    return render_blocks(describe_case(case))
+
+
+def render_simulation(simulation: Simulation) -> str:
+    """P(worse off) and the NPV and payback percentiles of every bid."""
+    return render_blocks(describe_simulation(simulation))
+
+
+def render_simulated_bid(bid: SimulatedBid) -> str:
+    """One simulated bid."""
+    return render_blocks(describe_simulated_bid(bid))
+
+
+def render_deal_map(deal: DealMap) -> str:
+    """What a deal map says, in words and a table of quotes."""
+    return render_blocks(describe_deal_map(deal))

@@ -1,0 +1,451 @@
+"""One description of what a result shows, rendered as text or HTML.
+
+Each ``describe_*`` function turns a result into a short list of blocks
+(:class:`Heading`, :class:`Banner`, :class:`Table`, :class:`Findings`,
+:class:`Paragraph`) whose figures are already formatted. The renderers in
+:mod:`bidfit.present.text` and :mod:`bidfit.present.html` draw the same
+blocks, so a terminal and a notebook always show the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bidfit import _format as fmt
+from bidfit.flags import Flag
+from bidfit.results import VERDICT_TEXT
+
+if TYPE_CHECKING:
+    from bidfit.dealmap import DealMap
+    from bidfit.models import Case
+    from bidfit.results import Analysis, BidAnalysis
+    from bidfit.simulation import SimulatedBid, Simulation
+
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "Banner",
+    "Block",
+    "Findings",
+    "Heading",
+    "Paragraph",
+    "Table",
+    "cashflow_rows",
+    "describe_analysis",
+    "describe_bid",
+    "describe_case",
+    "describe_deal_map",
+    "describe_simulated_bid",
+    "describe_simulation",
+    "headline",
+    "key_figures",
+    "simulation_rows",
+    "summary_rows",
+]
+
+SUMMARY_COLUMNS = (
+    "Bid",
+    "Verdict",
+    "NPV",
+    "IRR",
+    "Payback",
+    "B/C",
+    "Price",
+    "Max price",
+    "Fee/yr",
+    "Max fee",
+)
+CASHFLOW_COLUMNS = ("Year", "Benefits", "One-time", "Recurring", "Net", "Cumulative")
+SIMULATION_COLUMNS = (
+    "Bid",
+    "P(worse off)",
+    "NPV P10",
+    "NPV P50",
+    "NPV P90",
+    "Deterministic NPV",
+    "Payback P50",
+    "Never pays back",
+)
+MAX_CASHFLOW_YEARS = 15
+"""Longer cash-flow tables show the first 10 and the last 2 years."""
+
+LOSS_AT_RISK, LOSS_WORSE_OFF = 0.10, 0.50
+"""Display colour of a simulated bid without a policy limit: at risk from a
+10 % chance of loss, worse off from 50 % (more likely a loss than not)."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A title line."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A verdict banner: ``verdict`` sets the colour, ``text`` the words."""
+
+    verdict: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A line or paragraph of plain text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of formatted cells.
+
+    ``align`` has one letter per column, ``l`` (text) or ``r`` (figures);
+    None means a label column, then figures.
+    """
+
+    header: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+    title: str | None = None
+    align: str | None = None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Flags with their severity, code, lever and message."""
+
+    flags: tuple[Flag, ...] = field(default_factory=tuple)
+
+
+Block = Heading | Banner | Paragraph | Table | Findings
+
+
+# --------------------------------------------------------------------------
+# bids and analyses
+# --------------------------------------------------------------------------
+
+
+def headline(bid: BidAnalysis) -> str:
+    """``Vendor A (Acme): WORSE OFF - the customer is worse off``."""
+    who = f" ({bid.vendor})" if bid.vendor else ""
+    return f"{bid.name}{who}: {bid.verdict.upper().replace('_', ' ')} - {VERDICT_TEXT[bid.verdict]}"
+
+
+def key_figures(bid: BidAnalysis) -> list[tuple[str, str]]:
+    """The figures a bid team looks at first, as (label, formatted value)."""
+    cur = bid.currency
+    npv = f"{fmt.money(bid.npv, cur)} at {fmt.percent(bid.discount_rate, 1)} over {bid.horizon_years} years"
+    price = f"{fmt.money(bid.one_time_price, cur)} / {fmt.money(bid.max_one_time_price, cur)}"
+    fee = f"{fmt.money(bid.annual_fee, cur)} / {fmt.money(bid.max_annual_fee, cur)}"
+    return [
+        ("NPV", npv),
+        ("IRR", fmt.percent(bid.irr, 1)),
+        ("Payback", fmt.years(bid.payback_years)),
+        ("Discounted payback", fmt.years(bid.discounted_payback_years)),
+        ("Benefits (PV)", fmt.money(bid.pv_benefits, cur)),
+        ("Lifetime cost (PV)", fmt.money(bid.pv_costs, cur)),
+        ("Benefit/cost", fmt.ratio(bid.benefit_cost_ratio)),
+        ("One-time price / break-even", price),
+        ("Annual fee / break-even", fee),
+    ]
+
+
+def summary_rows(analysis: Analysis) -> list[tuple[str, ...]]:
+    """One row of formatted figures per bid, in :data:`SUMMARY_COLUMNS` order."""
+    rows: list[tuple[str, ...]] = []
+    for b in analysis:
+        cur = b.currency
+        rows.append(
+            (
+                b.name,
+                b.verdict,
+                fmt.money(b.npv, cur),
+                fmt.percent(b.irr, 1),
+                fmt.years(b.payback_years),
+                fmt.ratio(b.benefit_cost_ratio),
+                fmt.money(b.one_time_price, cur),
+                fmt.money(b.max_one_time_price, cur),
+                fmt.money(b.annual_fee, cur),
+                fmt.money(b.max_annual_fee, cur),
+            )
+        )
+    return rows
+
+
+def cashflow_rows(bid: BidAnalysis) -> list[tuple[str, ...]]:
+    """The compact cash-flow table: one row per year (long horizons abbreviated)."""
+    f = bid.flows
+    net = f.net
+    cumulative = net.cumsum()
+    years = list(range(f.years.size))
+    if len(years) > MAX_CASHFLOW_YEARS:
+        years = [*years[:10], -1, *years[-2:]]
+    rows: list[tuple[str, ...]] = []
+    for t in years:
+        if t < 0:
+            rows.append(("...", "", "", "", "", ""))
+            continue
+        rows.append(
+            (
+                str(int(f.years[t])),
+                fmt.money(float(f.benefits[t])),
+                fmt.money(float(f.one_time_costs[t])),
+                fmt.money(float(f.recurring_costs[t])),
+                fmt.money(float(net[t])),
+                fmt.money(float(cumulative[t])),
+            )
+        )
+    return rows
+
+
+def describe_bid(bid: BidAnalysis) -> list[Block]:
+    """Verdict banner, key figures, findings with levers, compact cash flows."""
+    blocks: list[Block] = [Banner(bid.verdict, headline(bid))]
+    blocks.append(Table(("Figure", "Value"), [(k, v) for k, v in key_figures(bid)]))
+    if bid.flags:
+        blocks.append(Findings(bid.flags))
+    title = f"Cash flows of the customer [{bid.currency}]"
+    blocks.append(Table(CASHFLOW_COLUMNS, cashflow_rows(bid), title=title))
+    return blocks
+
+
+def describe_analysis(analysis: Analysis) -> list[Block]:
+    """Title, the verdict table across bids, then each bid's banner and findings."""
+    case = analysis.case
+    who = f" for {case.customer}" if case.customer else ""
+    n = len(analysis)
+    blocks: list[Block] = [
+        Heading(
+            f"{case.name}{who}: {n} bid{'s' if n != 1 else ''}, {case.horizon_years} years, "
+            f"discount rate {case.discount_rate:.1%}, {case.currency}"
+        ),
+        Table(SUMMARY_COLUMNS, summary_rows(analysis)),
+    ]
+    for bid in analysis:
+        blocks.append(Banner(bid.verdict, headline(bid)))
+        if bid.flags:
+            blocks.append(Findings(bid.flags))
+    return blocks
+
+
+# --------------------------------------------------------------------------
+# the case
+# --------------------------------------------------------------------------
+
+
+def _years_text(start: int | None, end: int | None, horizon: int, default_start: int) -> str:
+    first = default_start if start is None else start
+    last = horizon if end is None else end
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def describe_case(case: Case) -> list[Block]:
+    """The inputs of a case: streams, bids with their one-time and recurring totals, uncertainty."""
+    from bidfit.cashflows import cost_amounts
+
+    cur = case.currency
+    who = f" for {case.customer}" if case.customer else ""
+    blocks: list[Block] = [
+        Heading(f"{case.name}{who}"),
+        Paragraph(
+            f"{case.horizon_years} years after signature, discount rate "
+            f"{fmt.percent(case.discount_rate, 1)}, money in {cur}"
+        ),
+    ]
+    revenue = [
+        (
+            s.name,
+            s.kind.replace("_", " "),
+            fmt.money(s.annual_amount, s.currency or cur),
+            fmt.percent(s.growth, 1, signed=True),
+            fmt.percent(s.capture),
+            fmt.percent(s.margin),
+            _years_text(s.start_year, s.end_year, case.horizon_years, 1),
+            s.source or "",
+        )
+        for s in case.revenue
+    ]
+    blocks.append(
+        Table(
+            ("Stream", "Kind", "Amount/yr", "Growth", "Capture", "Margin", "Years", "Source"),
+            revenue,
+            title="Revenue at stake",
+            align="llrrrrrl",
+        )
+    )
+    bids = []
+    for bid in case.bids:
+        amounts = cost_amounts(bid.costs, case.fx_rate)
+        one_time = sum(a for a, c in zip(amounts, bid.costs, strict=True) if not c.is_recurring)
+        recurring = sum(a for a, c in zip(amounts, bid.costs, strict=True) if c.is_recurring)
+        bids.append(
+            (
+                bid.name,
+                bid.vendor,
+                ", ".join(bid.scope) or "all streams",
+                fmt.money(float(one_time), cur),
+                fmt.money(float(recurring), cur),
+                str(len(bid.costs)),
+            )
+        )
+    blocks.append(
+        Table(
+            ("Bid", "Vendor", "Scope", "One-time", "Recurring/yr", "Items"),
+            bids,
+            title="Bids",
+            align="lllrrr",
+        )
+    )
+    if case.uncertainty:
+        rows = [
+            (
+                u.target,
+                u.distribution,
+                ", ".join(f"{k}={v:g}" for k, v in u.parameters().items()),
+                f"{u.correlation:+g} with {u.correlated_with}" if u.correlated_with else "",
+            )
+            for u in case.uncertainty
+        ]
+        blocks.append(
+            Table(
+                ("Input", "Distribution", "Parameters", "Correlation"),
+                rows,
+                title="Uncertainty",
+                align="llll",
+            )
+        )
+    return blocks
+
+
+# --------------------------------------------------------------------------
+# simulation and deal map
+# --------------------------------------------------------------------------
+
+
+def _loss_verdict(bid: SimulatedBid) -> str:
+    if bid.flags:
+        return bid.verdict
+    p = bid.probability_worse_off
+    return "worse_off" if p >= LOSS_WORSE_OFF else "at_risk" if p >= LOSS_AT_RISK else "better_off"
+
+
+def _loss_text(bid: SimulatedBid) -> str:
+    se = bid.probability_worse_off_se
+    return f"{fmt.percent(bid.probability_worse_off, 1)} (+/- {fmt.percent(se, 2)})"
+
+
+def _simulated_headline(bid: SimulatedBid) -> str:
+    who = f" ({bid.vendor})" if bid.vendor else ""
+    return (
+        f"{bid.name}{who}: the customer is worse off in {_loss_text(bid)} of {bid.trials:,} simulated futures"
+    )
+
+
+def simulation_rows(simulation: Simulation) -> list[tuple[str, ...]]:
+    """One row per bid, in :data:`SIMULATION_COLUMNS` order."""
+    rows: list[tuple[str, ...]] = []
+    for b in simulation:
+        cur = b.currency
+        rows.append(
+            (
+                b.name,
+                _loss_text(b),
+                fmt.money(b.npv_p10, cur),
+                fmt.money(b.npv_p50, cur),
+                fmt.money(b.npv_p90, cur),
+                fmt.money(b.deterministic_npv, cur),
+                fmt.years(b.payback_p50),
+                fmt.percent(b.share_never_pays_back, 1),
+            )
+        )
+    return rows
+
+
+def describe_simulated_bid(bid: SimulatedBid) -> list[Block]:
+    """Banner with P(worse off), the NPV and payback percentiles, findings."""
+    cur = bid.currency
+    figures = [
+        ("P(worse off)", _loss_text(bid)),
+        (
+            "NPV P10 / P50 / P90",
+            " / ".join(fmt.money(v, cur) for v in (bid.npv_p10, bid.npv_p50, bid.npv_p90)),
+        ),
+        ("NPV mean", fmt.money(bid.npv_mean, cur)),
+        ("Deterministic NPV", fmt.money(bid.deterministic_npv, cur)),
+        (
+            "Payback P10 / P50 / P90",
+            " / ".join(fmt.years(v) for v in (bid.payback_p10, bid.payback_p50, bid.payback_p90)),
+        ),
+        ("Never pays back", fmt.percent(bid.share_never_pays_back, 1)),
+    ]
+    blocks: list[Block] = [
+        Banner(_loss_verdict(bid), _simulated_headline(bid)),
+        Table(("Figure", "Value"), figures),
+    ]
+    if bid.flags:
+        blocks.append(Findings(bid.flags))
+    return blocks
+
+
+def describe_simulation(simulation: Simulation) -> list[Block]:
+    """Title, one row per bid, then each bid's banner and findings."""
+    case = simulation.case
+    n_inputs = len(case.uncertainty)
+    blocks: list[Block] = [
+        Heading(
+            f"{case.name}: {simulation.trials:,} simulated futures of {n_inputs} uncertain "
+            f"input{'s' if n_inputs != 1 else ''} (seed {simulation.seed})"
+        ),
+        Table(SIMULATION_COLUMNS, simulation_rows(simulation)),
+    ]
+    for bid in simulation:
+        blocks.append(Banner(_loss_verdict(bid), _simulated_headline(bid)))
+        if bid.flags:
+            blocks.append(Findings(bid.flags))
+    return blocks
+
+
+def describe_deal_map(deal: DealMap) -> list[Block]:
+    """What the deal map says about the bid's quote and the competitors' quotes."""
+    cur = deal.currency
+    p = deal.point
+    max_price = float(deal.max_price(p.fee))
+    max_fee = float(deal.max_fee(p.price))
+    verdict = "better_off" if p.npv >= 0 else "worse_off"
+    blocks: list[Block] = [
+        Banner(verdict, f"Deal map of {deal.bid}: NPV {fmt.money(p.npv, cur)} at the quoted price and fee"),
+    ]
+    if deal.no_price_works:
+        price_text = (
+            f"At the quoted fee of {fmt.money(p.fee, cur)} a year no price works: the break-even "
+            f"price is {fmt.money(max_price, cur)}."
+        )
+    else:
+        price_text = (
+            f"At the quoted fee of {fmt.money(p.fee, cur)} a year the price can be at most "
+            f"{fmt.money(max_price, cur)}."
+        )
+    fee_text = (
+        f"At the quoted price of {fmt.money(p.price, cur)} the fee can be at most "
+        f"{fmt.money(max_fee, cur)} a year" + (" (no fee works)." if max_fee < 0 else ".")
+    )
+    blocks += [Paragraph(price_text), Paragraph(fee_text)]
+    rows = [
+        (
+            q.name,
+            fmt.money(q.price, cur),
+            fmt.money(q.fee, cur),
+            fmt.money(q.npv, cur),
+            fmt.money(q.own_npv, cur),
+        )
+        for q in (p, *deal.competitors)
+    ]
+    blocks.append(
+        Table(
+            ("Quote", "Price", "Fee/yr", f"NPV on {deal.bid}", "Own NPV"),
+            rows,
+            title=f"Quotes on the map of {deal.bid}",
+        )
+    )
+    return blocks

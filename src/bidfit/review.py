@@ -1,0 +1,354 @@
+"""The proposal review gate: check many case files against a policy at once.
+
+:func:`check` expands folders, loads every case file, applies a review policy
+over each case's own policy, analyses every bid and collects the outcome in a
+:class:`CheckResult`, the object the ``bidfit check`` command formats. A file
+that cannot be read or is invalid does not stop the others: its problems are
+recorded and the remaining files are still checked.
+
+Exit codes (:attr:`CheckResult.exit_code`): 0 when every bid passes, 1 when at
+least one bid fails at or above ``fail_on``, 2 when any input is invalid (even
+if other bids fail too; those are still reported).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bidfit.analysis import analyze
+from bidfit.errors import InputError, Problem
+from bidfit.flags import Flag
+from bidfit.io import CASE_SUFFIXES, load
+from bidfit.models import Case, Policy
+from bidfit.results import BidAnalysis, Verdict
+
+__all__ = ["FAIL_ON", "METRICS", "BidCheck", "CheckResult", "check", "expand_paths", "merge_policy"]
+
+FailOn = Literal["error", "warning"]
+FAIL_ON: tuple[FailOn, ...] = ("error", "warning")
+"""Levels at which a bid fails the gate: on an error finding, or on a warning or worse."""
+
+METRICS: tuple[str, ...] = (
+    "npv",
+    "irr",
+    "payback_years",
+    "discounted_payback_years",
+    "pv_benefits",
+    "pv_costs",
+    "lifetime_cost",
+    "benefit_cost_ratio",
+    "revenue_pool",
+    "benefit_share",
+    "one_time_price",
+    "max_one_time_price",
+    "annual_fee",
+    "max_annual_fee",
+    "benefit_headroom",
+)
+"""The figures reported per bid, in order (see :class:`bidfit.BidAnalysis` for units)."""
+
+_FAILING: dict[str, frozenset[str]] = {
+    "error": frozenset({"error"}),
+    "warning": frozenset({"error", "warning"}),
+}
+
+PathLike = str | os.PathLike[str]
+
+Status = Literal["passed", "failed", "invalid"]
+_STATUSES: tuple[Status, ...] = ("passed", "failed", "invalid")  # by exit code
+
+
+@dataclass(frozen=True)
+class BidCheck:
+    """The outcome of one bid in the review gate.
+
+    Attributes
+    ----------
+    file : str
+        The case file, as given or found in a folder.
+    case : str
+        The case name.
+    bid, vendor : str
+        The bid and who offers it.
+    currency : str
+        The case currency; every money metric is in it.
+    verdict : {'better_off', 'at_risk', 'worse_off'}
+        What the customer would be.
+    metrics : dict
+        The figures named in :data:`METRICS` [currency, years, 1/year or
+        fraction]; None where a figure does not exist (e.g. no payback).
+    flags : tuple of Flag
+        Findings, most severe first, after the policy's severity overrides.
+    failures : tuple of Flag
+        The findings at or above the gate's ``fail_on`` level: the reasons the
+        bid fails (empty when it passes).
+    analysis : BidAnalysis
+        The full analysis (cash flows and all), for use from Python.
+    """
+
+    file: str
+    case: str
+    bid: str
+    vendor: str
+    currency: str
+    verdict: Verdict
+    metrics: Mapping[str, float | None]
+    flags: tuple[Flag, ...]
+    failures: tuple[Flag, ...]
+    analysis: BidAnalysis = field(repr=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        """True when no finding is at or above the gate's ``fail_on`` level."""
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of :func:`check`: every bid of every file, and every input problem.
+
+    Attributes
+    ----------
+    entries : tuple of BidCheck
+        One per bid, files in the order checked, bids in each case's order.
+    problems : dict of str to tuple of Problem
+        Input problems by file, for files that could not be checked.
+    files : tuple of str
+        Every file checked (valid or not), in order.
+    fail_on : {'error', 'warning'}
+        The level at which a bid fails.
+    policy : Policy, optional
+        The policy applied over each case's own policy, if any.
+    """
+
+    entries: tuple[BidCheck, ...]
+    problems: Mapping[str, tuple[Problem, ...]]
+    files: tuple[str, ...]
+    fail_on: FailOn = "error"
+    policy: Policy | None = None
+
+    @property
+    def failed(self) -> tuple[BidCheck, ...]:
+        """The bids that fail the gate."""
+        return tuple(e for e in self.entries if not e.passed)
+
+    @property
+    def invalid_files(self) -> tuple[str, ...]:
+        """Files with input problems."""
+        return tuple(self.problems)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when any input is invalid, else 1 when any bid fails, else 0."""
+        if self.problems:
+            return 2
+        return 1 if self.failed else 0
+
+    @property
+    def passed(self) -> bool:
+        """True when every input is valid and every bid passes."""
+        return self.exit_code == 0
+
+    @property
+    def status(self) -> Status:
+        """``'invalid'`` (exit code 2), ``'failed'`` (1) or ``'passed'`` (0)."""
+        return _STATUSES[self.exit_code]
+
+    def entries_of(self, file: str) -> tuple[BidCheck, ...]:
+        """The bids of one file."""
+        return tuple(e for e in self.entries if e.file == file)
+
+    def summary_line(self) -> str:
+        """One line: how many bids pass and fail, and how many files are invalid."""
+        n_bids, n_failed, n_files = len(self.entries), len(self.failed), len(self.files)
+        text = (
+            f"{n_bids} bid{'s' if n_bids != 1 else ''} in {n_files} file{'s' if n_files != 1 else ''}: "
+            f"{n_bids - n_failed} passed, {n_failed} failed (fail on {self.fail_on})"
+        )
+        if self.problems:
+            n_bad = len(self.problems)
+            text += f"; {n_bad} input file{'s' if n_bad != 1 else ''} invalid"
+        return text
+
+
+def check(
+    paths: PathLike | Iterable[PathLike],
+    policy: Policy | PathLike | None = None,
+    fail_on: FailOn = "error",
+) -> CheckResult:
+    """Check case files against a review policy, as ``bidfit check`` does.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Case files (``.yaml``, ``.yml``, ``.json``, ``.xlsx``) or folders,
+        searched recursively for those endings in sorted order; hidden files
+        and folders (names starting with ``.``) and Excel lock files
+        (``~$...``) are skipped.
+    policy : Policy or path, optional
+        A policy, or a policy file (TOML or YAML, see
+        :func:`bidfit.io.policy.load_policy`), applied over each case's own
+        policy key by key: only the keys the policy sets override the case's
+        (``model_fields_set`` for a :class:`Policy`), and its ``severity``
+        entries are merged over the case's, code by code.
+    fail_on : {'error', 'warning'}
+        A bid fails on an error finding (default), or also on a warning.
+
+    Returns
+    -------
+    CheckResult
+        Every bid's verdict, figures, findings and pass/fail, and every input
+        problem by file.
+
+    Raises
+    ------
+    InputError
+        If the policy file is invalid (case files never raise: their problems
+        are recorded in the result).
+    ValueError
+        If ``fail_on`` is not ``'error'`` or ``'warning'``.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> result = bidfit.check(bidfit.sample_path("norway_roaming"))
+    >>> [(e.bid, e.verdict, e.passed) for e in result.entries]
+    [('Vendor A', 'worse_off', False), ('Competitor B', 'better_off', True)]
+    >>> result.exit_code
+    1
+    """
+    if fail_on not in FAIL_ON:
+        raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    override = _as_policy(policy)
+    files = expand_paths(paths)
+    entries: list[BidCheck] = []
+    problems: dict[str, tuple[Problem, ...]] = {}
+    for path in files:
+        try:
+            entries += _check_file(path, override, fail_on)
+        except InputError as error:
+            problems[str(path)] = tuple(p if p.file else p.in_file(str(path)) for p in error.problems)
+    return CheckResult(
+        entries=tuple(entries),
+        problems=problems,
+        files=tuple(str(p) for p in files),
+        fail_on=fail_on,
+        policy=override,
+    )
+
+
+def _as_policy(policy: Policy | PathLike | None) -> Policy | None:
+    if policy is None or isinstance(policy, Policy):
+        return policy
+    from bidfit.io.policy import load_policy
+
+    return load_policy(policy)
+
+
+def merge_policy(base: Policy, override: Policy | None) -> Policy:
+    """``base`` with the keys ``override`` sets replaced; severity merged code by code.
+
+    Examples
+    --------
+    >>> base = Policy(max_payback_years=5, severity={"DOMINATED": "warning"})
+    >>> merged = merge_policy(base, Policy(min_benefit_cost_ratio=1.2, severity={"THIN_MARGIN": "error"}))
+    >>> merged.max_payback_years, merged.min_benefit_cost_ratio, merged.severity
+    (5.0, 1.2, {'DOMINATED': 'warning', 'THIN_MARGIN': 'error'})
+    """
+    if override is None:
+        return base
+    update = {key: getattr(override, key) for key in override.model_fields_set}
+    if "severity" in update:
+        update["severity"] = {**base.severity, **override.severity}
+    return Policy.model_validate({**base.model_dump(), **update})
+
+
+def expand_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
+    """The files to check, in order.
+
+    A path given by name is kept whatever its ending or whether it exists (an
+    unknown ending or a missing file is then an input problem of that path);
+    a folder contributes its case files, recursively, in sorted order, or
+    itself when it holds none (an input problem too). A file reached twice
+    is checked once.
+    """
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for item in items:
+        path = Path(item)
+        found = (_case_files(path) or [path]) if path.is_dir() else [path]
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files
+
+
+def _case_files(folder: Path) -> list[Path]:
+    """Case files under ``folder``, sorted by path (``a/x.yaml`` before ``b.yaml``)."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [
+            Path(root, name)
+            for name in names
+            if Path(name).suffix.lower() in CASE_SUFFIXES and not name.startswith((".", "~$"))
+        ]
+    return sorted(found, key=lambda path: path.relative_to(folder).parts)
+
+
+def _check_file(path: Path, override: Policy | None, fail_on: FailOn) -> list[BidCheck]:
+    if path.is_dir():
+        raise InputError(
+            Problem(
+                "",
+                "the folder holds no case files",
+                expected="files ending in " + ", ".join(CASE_SUFFIXES),
+                code="no_cases",
+            ),
+            str(path),
+        )
+    if not path.exists():
+        raise InputError(Problem("", "file not found", code="not_found"), str(path))
+    case = _load(path)
+    if override is not None:
+        case = case.model_copy(update={"policy": merge_policy(case.policy, override)})
+    return [_entry(str(path), case, bid, fail_on) for bid in analyze(case)]
+
+
+def _load(path: Path) -> Case:
+    try:
+        return load(path)
+    except InputError:
+        raise
+    except ImportError as exc:
+        raise InputError(
+            Problem("", f"cannot read {path.suffix} files in this installation: {exc}", code="unsupported"),
+            str(path),
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            Problem("", f"cannot read the file: {exc.strerror or exc}", code="unreadable"), str(path)
+        ) from None
+
+
+def _entry(file: str, case: Case, bid: BidAnalysis, fail_on: FailOn) -> BidCheck:
+    failing = _FAILING[fail_on]
+    return BidCheck(
+        file=file,
+        case=case.name,
+        bid=bid.name,
+        vendor=bid.vendor,
+        currency=bid.currency,
+        verdict=bid.verdict,
+        metrics={name: getattr(bid, name) for name in METRICS},
+        flags=bid.flags,
+        failures=tuple(f for f in bid.flags if f.severity in failing),
+        analysis=bid,
+    )

@@ -1,0 +1,206 @@
+"""``bidfit.check``: the Python API of the review gate, the object every format is made from."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+import bidfit
+from bidfit import CheckResult, Policy
+from bidfit.review import METRICS, expand_paths
+
+DATA = Path(__file__).parent / "data" / "check"
+TREE = DATA / "tree"
+
+
+def test_check_and_checkresult_are_public():
+    assert "check" in bidfit.__all__ and "CheckResult" in bidfit.__all__
+    assert bidfit.check is bidfit.review.check
+
+
+def test_a_passing_case_against_a_hand_calculation():
+    result = bidfit.check(DATA / "passing.yaml")
+    assert isinstance(result, CheckResult)
+    (entry,) = result.entries
+    assert (entry.file, entry.case, entry.bid, entry.vendor) == (
+        str(DATA / "passing.yaml"),
+        "Passing case",
+        "Good deal",
+        "Acme",
+    )
+    assert entry.verdict == "better_off" and entry.passed and entry.failures == ()
+    # Hand calculation: 500k revenue less 60k maintenance a year for years 1..5 at 8%,
+    # less 600k in year 0 (undiscounted). Annuity factor (1 - 1.08**-5) / 0.08 = 3.99271.
+    annuity = (1 - 1.08**-5) / 0.08
+    assert entry.metrics["npv"] == pytest.approx(440_000 * annuity - 600_000, rel=1e-12)
+    assert entry.metrics["pv_costs"] == pytest.approx(600_000 + 60_000 * annuity, rel=1e-12)
+    assert entry.metrics["payback_years"] == pytest.approx(1 + 160_000 / 440_000)
+    assert list(entry.metrics) == list(METRICS)
+    assert result.exit_code == 0 and result.passed and result.status == "passed"
+
+
+def test_a_failing_case_fails_with_the_findings_that_fail_it():
+    result = bidfit.check(str(DATA / "failing.yaml"))
+    overpriced, lean = result.entries
+    assert overpriced.verdict == "worse_off" and not overpriced.passed
+    assert [f.code for f in overpriced.failures] == [
+        "RUNNING_COST_EXCEEDS_REVENUE",
+        "NEGATIVE_NPV",
+        "NO_PAYBACK",
+    ]
+    assert all(f.severity == "error" for f in overpriced.failures)
+    assert "DOMINATED" in [f.code for f in overpriced.flags]  # info: reported, never failing
+    assert lean.passed and lean.verdict == "better_off"
+    assert result.failed == (overpriced,)
+    assert result.exit_code == 1 and result.status == "failed" and not result.passed
+
+
+def test_entries_agree_with_analyze():
+    result = bidfit.check(bidfit.sample_path("norway_roaming"))
+    analysis = bidfit.analyze(bidfit.load_sample("norway_roaming"))
+    for entry in result.entries:
+        bid = analysis.bids[entry.bid]
+        assert entry.verdict == bid.verdict and entry.flags == bid.flags
+        assert entry.metrics == {name: getattr(bid, name) for name in METRICS}
+
+
+def test_fail_on_warning_fails_an_at_risk_bid():
+    assert bidfit.check(DATA / "at_risk.yaml").exit_code == 0
+    result = bidfit.check(DATA / "at_risk.yaml", fail_on="warning")
+    (entry,) = result.entries
+    assert entry.verdict == "at_risk" and not entry.passed
+    assert [f.code for f in entry.failures] == ["THIN_MARGIN"]  # MISSING_SOURCE is info: not a failure
+    assert result.exit_code == 1 and result.fail_on == "warning"
+
+
+def test_fail_on_must_be_error_or_warning():
+    with pytest.raises(ValueError, match="fail_on must be one of error, warning"):
+        bidfit.check(DATA / "passing.yaml", fail_on="info")  # type: ignore[arg-type]
+
+
+def test_a_policy_object_overrides_only_the_fields_it_sets():
+    policy = Policy(severity={"THIN_MARGIN": "error"})
+    result = bidfit.check(DATA / "at_risk.yaml", policy=policy)
+    (entry,) = result.entries
+    assert entry.verdict == "worse_off" and [f.code for f in entry.failures] == ["THIN_MARGIN"]
+    assert result.policy is policy
+    # The case's own policy (sample: payback within 5 years) stays in force for keys not set.
+    fixed = bidfit.check(bidfit.sample_path("fixed_broadband"), policy=policy)
+    assert not fixed.passed and "PAYBACK_TOO_LONG" in [f.code for e in fixed.failed for f in e.failures]
+
+
+def test_invalid_inputs_exit_2_and_the_other_files_are_still_checked():
+    result = bidfit.check([DATA / "invalid.yaml", DATA / "failing.yaml", DATA / "malformed.yaml"])
+    assert result.exit_code == 2 and result.status == "invalid" and not result.passed
+    assert result.files == tuple(str(DATA / n) for n in ("invalid.yaml", "failing.yaml", "malformed.yaml"))
+    assert result.invalid_files == (str(DATA / "invalid.yaml"), str(DATA / "malformed.yaml"))
+    assert [e.bid for e in result.entries] == ["Overpriced", "Lean"]
+    invalid = result.problems[str(DATA / "invalid.yaml")]
+    assert [p.where for p in invalid] == ["horizon_years", "discount_rate", "revenue['Sales'].annual_amount"]
+    assert all(p.file == str(DATA / "invalid.yaml") for p in invalid)
+    (syntax,) = result.problems[str(DATA / "malformed.yaml")]
+    assert syntax.where == "line 6, column 5" and syntax.code == "syntax"
+
+
+def test_folders_are_searched_recursively_in_sorted_order_skipping_hidden_ones():
+    result = bidfit.check(TREE)
+    assert result.files == (
+        str(TREE / "region-a" / "at_risk.yml"),
+        str(TREE / "region-a" / "passing.yaml"),
+        str(TREE / "region-b" / "deeper" / "failing.json"),
+    )
+    assert [e.bid for e in result.entries] == ["Tight deal", "Good deal", "Overpriced", "Lean"]
+    assert result.exit_code == 1 and not result.problems
+
+
+def test_folder_contents_are_sorted_by_path(tmp_path):
+    for name in ("z.yaml", "b/x.json", "b/a/y.yml", "a.yaml", "B.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DATA / "passing.yaml", tmp_path / name)
+    found = [p.relative_to(tmp_path).as_posix() for p in expand_paths(tmp_path)]
+    assert found == ["B.yaml", "a.yaml", "b/a/y.yml", "b/x.json", "z.yaml"]
+
+
+def test_a_file_reached_twice_is_checked_once():
+    files = expand_paths([TREE / "region-a", TREE / "region-a" / "passing.yaml", TREE])
+    assert files == [
+        TREE / "region-a" / "at_risk.yml",
+        TREE / "region-a" / "passing.yaml",
+        TREE / "region-b" / "deeper" / "failing.json",
+    ]
+
+
+def test_missing_paths_empty_folders_and_unknown_types_are_input_problems(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("not a case\n")
+    result = bidfit.check(
+        [tmp_path / "nope.yaml", tmp_path / "empty", tmp_path / "notes.txt", DATA / "passing.yaml"]
+    )
+    codes = {Path(file).name: [p.code for p in problems] for file, problems in result.problems.items()}
+    assert codes == {"nope.yaml": ["not_found"], "empty": ["no_cases"], "notes.txt": ["file_type"]}
+    assert [e.bid for e in result.entries] == ["Good deal"] and result.exit_code == 2
+
+
+def test_excel_lock_files_are_skipped(tmp_path):
+    shutil.copy(DATA / "passing.yaml", tmp_path / "case.yaml")
+    (tmp_path / "~$case.xlsx").write_bytes(b"lock")
+    assert bidfit.check(tmp_path).files == (str(tmp_path / "case.yaml"),)
+
+
+def test_checking_never_modifies_the_input(tmp_path):
+    path = tmp_path / "case.yaml"
+    shutil.copy(DATA / "failing.yaml", path)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    bidfit.check(path, policy=Policy(require_source=True))
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_the_result_is_frozen():
+    result = bidfit.check(DATA / "passing.yaml")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.fail_on = "warning"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.entries[0].verdict = "worse_off"  # type: ignore[misc]
+
+
+def test_summary_line():
+    result = bidfit.check([DATA / "failing.yaml", DATA / "malformed.yaml"])
+    assert (
+        result.summary_line() == "2 bids in 2 files: 1 passed, 1 failed (fail on error); 1 input file invalid"
+    )
+
+
+def test_workbooks_are_checked_like_text_cases(tmp_path):
+    if importlib.util.find_spec("bidfit.io.excel") is None:
+        # Until the Excel reader lands, a workbook is an input problem, never a crash.
+        path = tmp_path / "case.xlsx"
+        path.write_bytes(b"PK not really a workbook")
+        result = bidfit.check(path)
+        (problem,) = result.problems[str(path)]
+        assert problem.code == "unsupported" and result.exit_code == 2
+        return
+    template = pytest.importorskip("bidfit.io.template", reason="needs the workbook template writer")
+    path = tmp_path / "norway.xlsx"
+    template.write_template(path, "norway_roaming")
+    result = bidfit.check(tmp_path)  # found in a folder like any case file
+    assert result.files == (str(path),) and not result.problems, result.problems
+    assert {e.bid: e.verdict for e in result.entries} == {
+        "Vendor A": "worse_off",
+        "Competitor B": "better_off",
+    }
+    expected = bidfit.check(bidfit.sample_path("norway_roaming"))
+    for got, want in zip(result.entries, expected.entries, strict=True):
+        assert got.metrics == pytest.approx(dict(want.metrics), nan_ok=True)
+    assert result.exit_code == 1
+
+
+def test_a_broken_workbook_is_an_input_problem(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK not really a workbook")
+    result = bidfit.check([path, DATA / "passing.yaml"])
+    assert list(result.problems) == [str(path)] and result.exit_code == 2
+    assert [e.bid for e in result.entries] == ["Good deal"]

@@ -1,0 +1,541 @@
+"""``bidfit check`` as a reviewer, a CI job or a pre-commit hook runs it: a real subprocess.
+
+Exit codes, every output format's content (JUnit parsed as XML, JSON validated
+against the published schema, GitHub workflow commands matched line by line),
+``--output``, colour, and the fast start (no pandas, matplotlib or openpyxl).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+import yaml
+
+DATA = Path(__file__).parent / "data" / "check"
+TREE = DATA / "tree"
+ROOT = Path(__file__).resolve().parents[1]
+PASSING, FAILING, AT_RISK = (str(DATA / n) for n in ("passing.yaml", "failing.yaml", "at_risk.yaml"))
+MALFORMED, INVALID = str(DATA / "malformed.yaml"), str(DATA / "invalid.yaml")
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    return subprocess.run(
+        [sys.executable, "-m", "bidfit", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, **(env or {})},
+        cwd=cwd,
+    )
+
+
+def schema() -> dict:
+    text = (resources.files("bidfit") / "schemas" / "check-result.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def check_json(*args: str) -> tuple[dict, subprocess.CompletedProcess[str]]:
+    done = run(*args, "--format", "json")
+    data = json.loads(done.stdout)
+    jsonschema.Draft202012Validator(schema()).validate(data)
+    return data, done
+
+
+# ------------------------------------------------------------------ exit codes and text
+
+
+def test_passing_case_exits_0():
+    done = run(PASSING)
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith("[pass] Good deal (Acme): BETTER OFF - the customer is better off\n")
+    assert "  NPV                          EUR 1.16M at 8.0% over 5 years" in done.stdout
+    assert done.stdout.endswith("PASSED: 1 bid in 1 file: 1 passed, 0 failed (fail on error)\n")
+
+
+def test_failing_case_exits_1_with_each_finding_and_its_lever():
+    done = run(FAILING)
+    assert done.returncode == 1 and done.stderr == ""
+    out = done.stdout
+    assert "[FAIL] Overpriced (Our quote): WORSE OFF - the customer is worse off" in out
+    assert "[pass] Lean (Competitor): BETTER OFF" in out
+    assert (
+        "    ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]: Recurring fees of EUR 520k a year"
+        in out
+    )
+    assert "    ERROR NEGATIVE_NPV [lever: recurring fees]:" in out
+    assert f"  File                         {FAILING} (case: Failing case)" in out
+    assert out.endswith("FAILED: 2 bids in 1 file: 1 passed, 1 failed (fail on error)\n")
+
+
+def test_at_risk_passes_unless_fail_on_warning():
+    done = run(AT_RISK)
+    assert done.returncode == 0 and "[pass] Tight deal (Acme): AT RISK" in done.stdout
+    assert "WARNING THIN_MARGIN [lever: recurring fees]" in done.stdout
+    done = run(AT_RISK, "--fail-on", "warning")
+    assert done.returncode == 1 and "[FAIL] Tight deal (Acme): AT RISK" in done.stdout
+    assert done.stdout.endswith("(fail on warning)\n")
+
+
+def test_malformed_yaml_exits_2_with_the_line_and_no_traceback():
+    done = run(MALFORMED)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert (
+        done.stderr
+        == f"bidfit: error: {MALFORMED}: line 6, column 5: invalid YAML: expected ',' or ']', but got ':'\n"
+    )
+    assert done.stdout.endswith(
+        "INVALID: 0 bids in 1 file: 0 passed, 0 failed (fail on error); 1 input file invalid\n"
+    )
+
+
+def test_invalid_case_exits_2_with_one_line_per_problem():
+    done = run(INVALID)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    prefix = f"bidfit: error: {INVALID}: "
+    lines = done.stderr.splitlines()
+    assert len(lines) == 3 and all(line.startswith(prefix) for line in lines)
+    assert [line.removeprefix(prefix).split(": ")[0] for line in lines] == [
+        "horizon_years",
+        "discount_rate",
+        "revenue['Sales'].annual_amount",
+    ]
+    assert "Input errors" not in done.stdout  # on the terminal they are on stderr only
+
+
+def test_invalid_and_failing_inputs_exit_2_and_still_report_the_failing_bid():
+    done = run(INVALID, FAILING, PASSING)
+    assert done.returncode == 2
+    assert "[FAIL] Overpriced (Our quote)" in done.stdout and "[pass] Good deal (Acme)" in done.stdout
+    assert done.stdout.endswith(
+        "INVALID: 3 bids in 3 files: 2 passed, 1 failed (fail on error); 1 input file invalid\n"
+    )
+    assert len(done.stderr.splitlines()) == 3
+
+
+def test_a_folder_tree_is_checked_recursively_skipping_hidden_files_and_folders():
+    data, done = check_json(str(TREE))
+    assert done.returncode == 1
+    assert data["files"] == [
+        str(TREE / "region-a" / "at_risk.yml"),
+        str(TREE / "region-a" / "passing.yaml"),
+        str(TREE / "region-b" / "deeper" / "failing.json"),
+    ]
+    assert [r["bid"] for r in data["results"]] == ["Tight deal", "Good deal", "Overpriced", "Lean"]
+
+
+def test_missing_input_exits_2(tmp_path):
+    done = run(str(tmp_path / "nope.yaml"), PASSING)
+    assert (
+        done.returncode == 2 and done.stderr == f"bidfit: error: {tmp_path / 'nope.yaml'}: file not found\n"
+    )
+
+
+@pytest.mark.parametrize("args", [[], [PASSING, "--format", "xml"], [PASSING, "--fail-on", "info"]])
+def test_usage_errors_exit_2(args):
+    done = run(*args)
+    assert done.returncode == 2 and "usage:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_help_documents_the_exit_codes():
+    done = run("--help")
+    assert done.returncode == 0
+    assert "at least one bid fails at or above --fail-on" in done.stdout and "--policy FILE" in done.stdout
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def test_json_follows_the_published_schema_and_carries_every_figure():
+    data, done = check_json(FAILING, AT_RISK, MALFORMED)
+    assert done.returncode == 2 and data["exit_code"] == 2 and data["status"] == "invalid"
+    assert data["schema_version"] == "1.0" and data["fail_on"] == "error" and data["passed"] is False
+    assert data["summary"] == {
+        "files": 3,
+        "invalid_files": 1,
+        "bids": 3,
+        "passed": 2,
+        "failed": 1,
+        "verdicts": {"better_off": 1, "at_risk": 1, "worse_off": 1},
+    }
+    overpriced = data["results"][0]
+    assert (overpriced["file"], overpriced["case"], overpriced["bid"]) == (
+        FAILING,
+        "Failing case",
+        "Overpriced",
+    )
+    assert overpriced["verdict"] == "worse_off" and overpriced["passed"] is False
+    assert overpriced["failures"] == ["RUNNING_COST_EXCEEDS_REVENUE", "NEGATIVE_NPV", "NO_PAYBACK"]
+    assert overpriced["metrics"]["payback_years"] is None and overpriced["metrics"]["irr"] is None
+    assert overpriced["metrics"]["one_time_price"] == 780_000
+    assert overpriced["metrics"]["annual_fee"] == 520_000
+    flag = overpriced["flags"][0]
+    assert flag["code"] == "RUNNING_COST_EXCEEDS_REVENUE" and flag["severity"] == "error"
+    assert flag["lever"] == "recurring_fees" and flag["figures"]["recurring_cost_first_year"] == 520_000
+    (problem,) = data["input_errors"]
+    assert problem == {
+        "file": MALFORMED,
+        "where": "line 6, column 5",
+        "code": "syntax",
+        "found": None,
+        "expected": None,
+        "message": "invalid YAML: expected ',' or ']', but got ':'",
+    }
+
+
+def test_json_metrics_match_the_python_api():
+    import bidfit
+
+    data, _ = check_json(PASSING)
+    (entry,) = bidfit.check(PASSING).entries
+    assert data["results"][0]["metrics"] == pytest.approx(dict(entry.metrics))
+
+
+def test_json_of_a_passing_run_and_invalid_input_values():
+    data, done = check_json(PASSING, INVALID)
+    assert done.returncode == 2
+    found = {p["where"]: p["found"] for p in data["input_errors"]}
+    assert found == {"horizon_years": 0, "discount_rate": 8, "revenue['Sales'].annual_amount": -100000}
+
+
+def test_every_field_of_the_schema_is_documented():
+    doc = (ROOT / "docs" / "check-output.md").read_text(encoding="utf-8")
+    spec = schema()
+    names = set(spec["properties"])
+    for definition in spec["$defs"].values():
+        names |= set(definition.get("properties", {}))
+    missing = sorted(name for name in names if f"`{name}`" not in doc)
+    assert not missing, f"docs/check-output.md does not mention {missing}"
+
+
+# ------------------------------------------------------------------ JUnit
+
+
+def test_junit_has_a_suite_per_file_a_case_per_bid_failures_and_errors():
+    done = run(FAILING, PASSING, INVALID, "--format", "junit")
+    assert done.returncode == 2
+    assert done.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.fromstring(done.stdout.encode("utf-8"))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "1", "1")
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [FAILING, PASSING, INVALID]
+    failing, passing, invalid = suites
+    assert (failing.get("tests"), failing.get("failures"), failing.get("errors")) == ("2", "1", "0")
+    overpriced, lean = failing.findall("testcase")
+    assert (overpriced.get("name"), overpriced.get("classname")) == ("Overpriced", FAILING)
+    failure = overpriced.find("failure")
+    assert failure is not None and failure.get("type") == "worse_off"
+    assert failure.get("message") == "worse_off: RUNNING_COST_EXCEEDS_REVENUE, NEGATIVE_NPV, NO_PAYBACK"
+    assert failure.text.startswith(
+        "ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]: Recurring fees"
+    )
+    assert "[FAIL] Overpriced" in overpriced.findtext("system-out")
+    assert lean.find("failure") is None and lean.find("error") is None
+    assert [c.get("name") for c in passing.findall("testcase")] == ["Good deal"]
+    assert passing.get("failures") == "0"
+    (case,) = invalid.findall("testcase")
+    error = case.find("error")
+    assert error is not None and error.get("message") == "invalid input: 3 problems"
+    assert len(error.text.splitlines()) == 3 and "horizon_years" in error.text
+    assert (invalid.get("tests"), invalid.get("errors")) == ("1", "1")
+
+
+def test_junit_is_well_formed_whatever_the_names(tmp_path):
+    case = yaml.safe_load((DATA / "failing.yaml").read_text())
+    case["name"] = "Case <\"&'> \x01"
+    case["bids"][0]["name"] = "Bid ]]> <failure/>"
+    path = tmp_path / "odd.yaml"
+    path.write_text(yaml.safe_dump(case, allow_unicode=True))
+    done = run(str(path), "--format", "junit")
+    root = ET.fromstring(done.stdout.encode("utf-8"))
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert names == ["Bid ]]> <failure/>", "Lean"]
+    assert len(list(root.iter("failure"))) == 1
+
+
+# ------------------------------------------------------------------ GitHub
+
+COMMAND = re.compile(r"^::(?P<level>error|warning) (?P<props>[^:]*)::(?P<message>(?:[^%\r\n]|%25|%0D|%0A)*)$")
+PROPERTY = re.compile(r"^(?P<key>[a-z]+)=(?P<value>(?:[^%:,\r\n]|%25|%0D|%0A|%3A|%2C)*)$")
+
+
+def unescape(text: str) -> str:
+    codes = {"25": "%", "0D": "\r", "0A": "\n", "3A": ":", "2C": ","}
+    return re.sub(r"%(25|0D|0A|3A|2C)", lambda m: codes[m.group(1)], text)
+
+
+def parse_github(stdout: str) -> tuple[list[dict], list[str]]:
+    commands, other = [], []
+    for line in stdout.splitlines():
+        match = COMMAND.match(line)
+        if not match:
+            assert not line.startswith("::"), f"a malformed workflow command: {line!r}"
+            other.append(line)
+            continue
+        props = {}
+        for part in match["props"].split(","):
+            prop = PROPERTY.match(part)
+            assert prop, f"a malformed property {part!r} in {line!r}"
+            props[prop["key"]] = unescape(prop["value"])
+        commands.append({"level": match["level"], **props, "message": unescape(match["message"])})
+    return commands, other
+
+
+def test_github_annotations_per_finding_and_per_input_problem():
+    done = run(FAILING, AT_RISK, MALFORMED, INVALID, "--format", "github")
+    assert done.returncode == 2
+    commands, other = parse_github(done.stdout)
+    assert other == [
+        "bidfit: INVALID: 3 bids in 4 files: 2 passed, 1 failed (fail on error); 2 input files invalid"
+    ]
+    findings = [c for c in commands if c["title"].startswith("bidfit ") and "input error" not in c["title"]]
+    assert [(c["level"], c["title"]) for c in findings] == [
+        ("error", "bidfit RUNNING_COST_EXCEEDS_REVENUE: Overpriced"),
+        ("error", "bidfit NEGATIVE_NPV: Overpriced"),
+        ("error", "bidfit NO_PAYBACK: Overpriced"),
+        ("warning", "bidfit THIN_MARGIN: Tight deal"),
+    ]  # info findings (DOMINATED, MISSING_SOURCE) are not annotated
+    assert findings[0]["file"] == FAILING
+    assert findings[0]["message"].startswith(
+        "Overpriced (Our quote) in case 'Failing case': worse_off. "
+        "RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]: Recurring fees of EUR 520k a year"
+    )
+    assert "(-67%)" in findings[0]["message"]  # a % in the message survives the escaping
+    problems = [c for c in commands if "input error" in c["title"]]
+    assert problems[0] == {
+        "level": "error",
+        "file": MALFORMED,
+        "title": "bidfit input error (syntax)",
+        "line": "6",
+        "col": "5",
+        "message": "line 6, column 5: invalid YAML: expected ',' or ']', but got ':'",
+    }
+    fields = [c["message"].split(":")[0] for c in problems[1:]]
+    assert fields == ["horizon_years", "discount_rate", "revenue['Sales'].annual_amount"]
+    assert all(c["file"] == INVALID and "line" not in c for c in problems[1:])
+
+
+def test_github_escapes_percent_cr_lf_colon_and_comma(tmp_path):
+    case = yaml.safe_load((DATA / "failing.yaml").read_text())
+    bid = "Phase 1: 50% off, v2\r\nsecond line"
+    case["bids"][0]["name"] = bid
+    path = tmp_path / "deal: 10%, final.yaml"
+    path.write_text(yaml.safe_dump(case, allow_unicode=True))
+    done = run(str(path), "--format", "github")
+    assert done.returncode == 1
+    raw = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
+    assert len(raw) == 3  # one line each: no raw CR or LF got through
+    assert raw[0].startswith(
+        "::error file=" + str(tmp_path).replace(":", "%3A") + "/deal%3A 10%25%2C final.yaml,"
+        "title=bidfit RUNNING_COST_EXCEEDS_REVENUE%3A Phase 1%3A 50%25 off%2C v2%0D%0Asecond line::"
+        "Phase 1: 50%25 off, v2%0D%0Asecond line (Our quote) in case "
+    )
+    commands, _ = parse_github(done.stdout)
+    assert commands[0]["file"] == str(path)
+    assert commands[0]["title"] == f"bidfit RUNNING_COST_EXCEEDS_REVENUE: {bid}"
+    assert commands[0]["message"].startswith(f"{bid} (Our quote) in case 'Failing case': worse_off.")
+
+
+def test_github_output_of_a_passing_run_is_only_the_summary():
+    done = run(PASSING, "--format", "github")
+    assert done.returncode == 0
+    assert done.stdout == "bidfit: PASSED: 1 bid in 1 file: 1 passed, 0 failed (fail on error)\n"
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def test_markdown_table_for_a_pull_request_comment(tmp_path):
+    case = yaml.safe_load((DATA / "failing.yaml").read_text())
+    case["bids"][1]["name"] = "Lean | cheap <b>"
+    path = tmp_path / "pr.yaml"
+    path.write_text(yaml.safe_dump(case))
+    done = run(str(path), MALFORMED, "--format", "markdown")
+    assert done.returncode == 2
+    lines = done.stdout.splitlines()
+    assert lines[0] == "### bidfit check found invalid input"
+    header = "| Result | File | Bid | Verdict | NPV | Payback | B/C | Findings |"
+    rows = lines[lines.index(header) + 2 : lines.index(header) + 4]
+    assert rows[0].startswith(
+        f"| **FAIL** | `{path}` | Overpriced (Our quote) | worse off | EUR -1.39M | never |"
+    )
+    assert "RUNNING_COST_EXCEEDS_REVENUE (error), NEGATIVE_NPV (error), NO_PAYBACK (error)" in rows[0]
+    assert rows[1].startswith(f"| pass | `{path}` | Lean \\| cheap &lt;b&gt; (Competitor) | better off |")
+    # Every table row has the header's number of cells (escaped pipes are not cell borders).
+    assert all(len(re.split(r"(?<!\\)\|", row)) == len(header.split("|")) for row in rows)
+    assert "<details><summary>Findings and the lever that fixes each</summary>" in lines
+    assert "- **ERROR** `NEGATIVE_NPV` (lever: recurring fees): Over 5 years" in done.stdout
+    assert f"| `{MALFORMED}` | line 6, column 5 | invalid YAML: expected ',' or ']', but got ':' |" in lines
+
+
+# ------------------------------------------------------------------ --output
+
+
+def test_output_is_written_atomically_and_replaces_an_existing_report(tmp_path):
+    target = tmp_path / "report.xml"
+    target.write_text("old report")
+    done = run(FAILING, "--format", "junit", "--output", str(target))
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"FAILED: 2 bids in 1 file: 1 passed, 1 failed (fail on error); junit report written to {target}\n"
+    )
+    ET.fromstring(target.read_bytes())  # a whole, parseable report
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]  # no temporary file left
+
+
+def test_text_output_file_holds_the_input_errors_and_no_colour(tmp_path):
+    target = tmp_path / "report.txt"
+    done = run(FAILING, INVALID, "--output", str(target), env={"FORCE_COLOR": "1"})
+    assert done.returncode == 2
+    text = target.read_text(encoding="utf-8")
+    assert "Input errors:" in text and f"  {INVALID}: horizon_years:" in text and "\x1b[" not in text
+
+
+def test_output_into_a_missing_folder_exits_2(tmp_path):
+    done = run(PASSING, "--output", str(tmp_path / "no" / "report.json"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        f"bidfit: error: {tmp_path / 'no' / 'report.json'}: the output folder does not exist"
+    )
+
+
+def test_output_never_overwrites_an_input(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_bytes((DATA / "passing.yaml").read_bytes())
+    done = run(str(tmp_path), "--output", str(case))
+    assert done.returncode == 2 and "the output would overwrite an input file" in done.stderr
+    assert case.read_bytes() == (DATA / "passing.yaml").read_bytes()
+
+
+# ------------------------------------------------------------------ colour
+
+
+def test_no_colour_when_piped_and_colour_when_forced_unless_no_color():
+    assert "\x1b[" not in run(FAILING).stdout
+    forced = run(FAILING, env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[31m" in forced and "\x1b[32m" in forced
+    assert "\x1b[" not in run(FAILING, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_colour_on_a_terminal_unless_no_color():
+    def on_terminal(env: dict[str, str]) -> str:
+        leader, follower = os.openpty()
+        base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
+        with os.fdopen(leader, "rb", buffering=0) as reader:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bidfit", "check", PASSING],
+                stdout=follower,
+                stderr=subprocess.DEVNULL,
+                env={**base, **env},
+            )
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = reader.read(65536)
+                except OSError:  # the terminal closes when the child exits
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert proc.wait(timeout=120) == 0
+        return b"".join(chunks).decode("utf-8")
+
+    assert "\x1b[32m" in on_terminal({"TERM": "xterm"})
+    assert "\x1b[" not in on_terminal({"TERM": "xterm", "NO_COLOR": "1"})
+
+
+# ------------------------------------------------------------------ fast start
+
+HEAVY = ("pandas", "matplotlib", "openpyxl")
+
+
+def test_a_yaml_check_does_not_import_pandas_matplotlib_or_openpyxl():
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "bidfit",
+            "check",
+            FAILING,
+            "--policy",
+            str(ROOT / "data" / "policies" / "strict.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    imported = {
+        line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "bidfit.review" in imported and "numpy" in imported  # the measurement did record imports
+    assert not {name for name in imported if name.split(".")[0] in HEAVY}
+
+
+def test_no_format_imports_pandas_matplotlib_or_openpyxl(tmp_path):
+    policy = str(ROOT / "data" / "policies" / "strict.toml")
+    script = f"""
+import contextlib, io, json, sys
+from bidfit.cli import main
+for fmt in ("text", "json", "junit", "github", "markdown"):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        main(["check", {str(TREE)!r}, {MALFORMED!r}, "--format", fmt, "--policy", {policy!r}])
+        main(["check", {PASSING!r}, "--format", fmt, "--output", {str(tmp_path / "out")!r}])
+print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert "bidfit" in loaded and not loaded & set(HEAVY)
+
+
+# ------------------------------------------------------------------ workbooks
+
+
+def test_workbook_problems_name_sheet_and_cell_in_every_format(tmp_path):
+    template = pytest.importorskip("bidfit.io.template", reason="needs the workbook template writer")
+    openpyxl = pytest.importorskip("openpyxl")
+    good = template.write_template(tmp_path / "norway.xlsx", "norway_roaming")
+    book = openpyxl.load_workbook(good)
+    book["Costs"]["E3"] = "lots"  # the amount column of the second cost row
+    book.save(tmp_path / "typo.xlsx")
+    done = run(str(tmp_path), "--format", "github")
+    assert done.returncode == 2
+    commands, _ = parse_github(done.stdout)
+    (problem,) = [c for c in commands if "input error" in c["title"]]
+    assert problem["file"] == str(tmp_path / "typo.xlsx")
+    assert problem["message"].startswith("Costs!E3: amount must be a number")
+    assert {c["title"] for c in commands if c["file"] == str(good)} >= {"bidfit NEGATIVE_NPV: Vendor A"}
+    data, _ = check_json(str(tmp_path / "typo.xlsx"))
+    assert [(p["where"], p["found"]) for p in data["input_errors"]] == [("Costs!E3", "lots")]
+
+
+# ------------------------------------------------------------------ docs
+
+
+def test_the_documented_json_examples_follow_the_schema():
+    doc = (ROOT / "docs" / "check-output.md").read_text(encoding="utf-8")
+    whole, problem = (json.loads(block) for block in re.findall(r"```json\n(.*?)```", doc, flags=re.S))
+    spec = schema()
+    jsonschema.Draft202012Validator(spec).validate(whole)
+    jsonschema.Draft202012Validator({"$defs": spec["$defs"], "$ref": "#/$defs/input_error"}).validate(problem)
+    # The example is the real output for the at-risk fixture (run from its folder).
+    real = json.loads(run("at_risk.yaml", "--format", "json", cwd=DATA).stdout)
+    real["tool"]["version"] = whole["tool"]["version"]
+    assert real == whole

@@ -1,0 +1,549 @@
+"""Reading a case from an input workbook: what people type is read as they mean it, or refused
+with the sheet and cell; every problem of a workbook is reported at once."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bidfit
+from bidfit.errors import InputError
+from bidfit.io.excel import CellValueError, parse_text_number, read_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Fmt:
+    """A cell value with a number format, e.g. ``Fmt(0.08, "0%")``."""
+
+    def __init__(self, value: Any, number_format: str):
+        self.value, self.number_format = value, number_format
+
+
+def write_book(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """A workbook as a person might make it: rows of values, ``None`` for an empty cell."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r, row in enumerate(rows, 1):
+            for c, value in enumerate(row, 1):
+                if isinstance(value, Fmt):
+                    cell = ws.cell(r, c, value.value)
+                    cell.number_format = value.number_format
+                elif value is not None:
+                    ws.cell(r, c, value)
+    wb.save(path)
+    return path
+
+
+def small_book(**changes: list[list[Any]]) -> dict[str, list[list[Any]]]:
+    """A small valid workbook (one stream, one bid, two costs), with sheets replaced by ``changes``."""
+    sheets = {
+        "Case": [
+            ["field", "value"],
+            ["name", "Small"],
+            ["currency", "EUR"],
+            ["horizon_years", 3],
+            ["discount_rate", 0.1],
+        ],
+        "Revenue": [["name", "annual_amount", "growth"], ["Sales", 1000, 0.02]],
+        "Costs": [
+            ["bid", "name", "kind", "amount", "category"],
+            ["A", "Kit", "one_time", 500, "capex"],
+            ["A", "Fee", "recurring", 100, "maintenance"],
+        ],
+    }
+    sheets.update(changes)
+    return sheets
+
+
+def problems_of(path: Path) -> dict[str, str]:
+    """``{where: message}`` of every problem reading ``path``."""
+    with pytest.raises(InputError) as info:
+        bidfit.load(path)
+    assert all(p.file == str(path) for p in info.value.problems)
+    return {p.where: str(p).split(f"{p.where}: ", 1)[1] for p in info.value.problems}
+
+
+# --------------------------------------------------------------------------
+# the bundled sample workbooks
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", bidfit.sample_names())
+def test_each_sample_workbook_reads_as_its_yaml(name):
+    assert read_workbook(bidfit.sample_path(name, ".xlsx")) == bidfit.load_sample(name)
+
+
+def test_the_sample_workbooks_are_up_to_date_with_the_generator():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_sample_workbooks.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_samples_folder_of_the_repository_has_the_workbooks():
+    for name in bidfit.sample_names():
+        assert (ROOT / "data" / "samples" / f"{name}.xlsx").is_file()
+
+
+# --------------------------------------------------------------------------
+# a messy workbook reads as intended
+# --------------------------------------------------------------------------
+
+
+def test_a_messy_workbook_reads_as_a_person_means_it(tmp_path):
+    path = write_book(
+        tmp_path / "messy.xlsx",
+        {
+            "Read me": [["Notes for the bid team; bidfit ignores this sheet"]],
+            " case ": [
+                ["Field", "Value"],
+                ["Name", "Messy case"],
+                [None, None],
+                ["Customer", "Telco"],
+                ["Horizon (years)", "5"],
+                ["Discount rate", Fmt(0.08, "0%")],
+                ["CURRENCY", "eur"],
+            ],
+            "REVENUE": [
+                [
+                    "Stream",
+                    "Annual amount [EUR]",
+                    "Growth (%/year)",
+                    "Capture",
+                    "Start Year",
+                    "Ramp years",
+                    "Source",
+                ],
+                [None],
+                ["Roaming", "1 200 000", "-2 %", Fmt(0.9, "0%"), 1, None, "Finance"],
+                [None, None, None],
+                ["Wholesale", "1,200,000.50", Fmt(0.03, "0.0%"), "75%", "2", 3.0, None],
+            ],
+            "Costs": [
+                [
+                    "Bid",
+                    "Cost item",
+                    "Kind",
+                    "Category",
+                    "Amount (EUR)",
+                    "Escalation",
+                    "Percent of",
+                    "Percent",
+                ],
+                ["Vendor A", "Platform", "One time", "Capex", "780000", None, None, None],
+                ["Vendor A", "Support", "recurring", "maintenance", None, "2%", "Platform", "18%"],
+                [None],
+                ["Vendor B", "Platform", "one_time", "capex", 430000.0, None, None, None],
+                ["Vendor B", "Ops", "Recurring", "operations", "  90 000 ", 0.02, None, None],
+            ],
+        },
+    )
+    expected = bidfit.Case(
+        name="Messy case",
+        customer="Telco",
+        currency="EUR",
+        horizon_years=5,
+        discount_rate=0.08,
+        revenue=[
+            bidfit.RevenueStream(
+                name="Roaming",
+                annual_amount=1_200_000,
+                growth=-0.02,
+                capture=0.9,
+                start_year=1,
+                source="Finance",
+            ),
+            bidfit.RevenueStream(
+                name="Wholesale",
+                annual_amount=1_200_000.5,
+                growth=0.03,
+                capture=0.75,
+                start_year=2,
+                ramp_years=3,
+            ),
+        ],
+        bids=[
+            bidfit.Bid(
+                name="Vendor A",
+                costs=[
+                    bidfit.CostItem(name="Platform", kind="one_time", category="capex", amount=780_000),
+                    bidfit.CostItem(
+                        name="Support",
+                        kind="recurring",
+                        category="maintenance",
+                        escalation=0.02,
+                        percent_of=["Platform"],
+                        percent=0.18,
+                    ),
+                ],
+            ),
+            bidfit.Bid(
+                name="Vendor B",
+                costs=[
+                    bidfit.CostItem(name="Platform", kind="one_time", category="capex", amount=430_000),
+                    bidfit.CostItem(
+                        name="Ops", kind="recurring", category="operations", amount=90_000, escalation=0.02
+                    ),
+                ],
+            ),
+        ],
+    )
+    assert bidfit.load(path) == expected
+
+
+def test_bids_sheet_sets_vendor_scope_and_order(tmp_path):
+    path = write_book(
+        tmp_path / "bids.xlsx",
+        small_book(
+            Revenue=[["name", "annual_amount"], ["Sales", 1000], ["Service", 300]],
+            Bids=[["name", "vendor", "scope"], ["B", "Second", None], ["A", "First", "Sales, Service"]],
+            Costs=[
+                ["bid", "name", "kind", "amount"],
+                ["A", "Kit", "one_time", 500],
+                ["B", "Fee", "recurring", 50],
+            ],
+        ),
+    )
+    case = bidfit.load(path)
+    assert [b.name for b in case.bids] == ["B", "A"]
+    assert case.bid("A").vendor == "First" and case.bid("A").scope == ["Sales", "Service"]
+    assert case.bid("B").costs[0].name == "Fee"
+
+
+def test_policy_fx_and_uncertainty_sheets(tmp_path):
+    path = write_book(
+        tmp_path / "all.xlsx",
+        small_book(
+            Revenue=[["name", "annual_amount", "currency"], ["Sales", 1000, "NOK"]],
+            Policy=[
+                ["field", "value"],
+                ["max_payback_years", 4],
+                ["require_source", "yes"],
+                ["severity", "THIN_MARGIN=error, missing_source = info"],
+                ["severity.NO_PAYBACK", "Warning"],
+                ["min_benefit_headroom", "10%"],
+            ],
+            FX=[["currency", "rate"], ["nok", 0.085]],
+            Uncertainty=[
+                ["target", "distribution", "low", "mode", "high", "mean", "sd"],
+                ["revenue.Sales.growth", "triangular", "-5%", "0%", "2%", None, None],
+                ["revenue.Sales.annual_amount", "normal", None, None, None, "1 000", 100],
+            ],
+        ),
+    )
+    case = bidfit.load(path)
+    assert case.fx == {"NOK": 0.085}
+    assert case.policy.max_payback_years == 4 and case.policy.require_source is True
+    assert case.policy.min_benefit_headroom == 0.1
+    assert case.policy.severity == {"THIN_MARGIN": "error", "MISSING_SOURCE": "info", "NO_PAYBACK": "warning"}
+    growth, amount = case.uncertainty
+    assert (growth.low, growth.mode, growth.high) == (-0.05, 0.0, 0.02)
+    assert (amount.mean, amount.sd) == (1000.0, 100.0)
+
+
+def test_formula_cells_are_read_through_their_saved_result(tmp_path):
+    path = write_book(
+        tmp_path / "formulas.xlsx", small_book(Revenue=[["name", "annual_amount"], ["Sales", "=12*1000"]])
+    )
+    path.write_bytes(_with_cached_value(path.read_bytes(), "Revenue", "B2", "12000"))
+    assert bidfit.load(path).revenue[0].annual_amount == 12000
+
+
+def _with_cached_value(data: bytes, title: str, cell: str, value: str, cell_type: str = "n") -> bytes:
+    """Store a result beside a formula, as Excel does when it saves (openpyxl does not)."""
+    import openpyxl
+
+    part = f"xl/worksheets/sheet{openpyxl.load_workbook(io.BytesIO(data)).sheetnames.index(title) + 1}.xml"
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == part:
+                text = content.decode()
+                start = text.index(f'<c r="{cell}"')
+                end = text.index("</c>", start)
+                own = text[start:end].replace("<v />", "").replace("<v></v>", "")
+                own = own.replace(f'<c r="{cell}"', f'<c r="{cell}" t="{cell_type}"', 1)
+                text = text[:start] + own + f"<v>{value}</v>" + text[end:]
+                content = text.encode()
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------
+# text numbers: read when unambiguous, refused otherwise
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "percent"),
+    [
+        ("1200000", 1_200_000, False),
+        ("1 200 000", 1_200_000, False),
+        ("1\u00a0200\u202f000", 1_200_000, False),
+        ("1,200,000", 1_200_000, False),
+        ("1,200.5", 1200.5, False),
+        ("1,200,000.50", 1_200_000.5, False),
+        ("0.125", 0.125, False),
+        ("1.25", 1.25, False),
+        ("1200.500", 1200.5, False),
+        (".5", 0.5, False),
+        ("-3", -3, False),
+        ("\u22123", -3, False),
+        ("+4.5", 4.5, False),
+        ("1.2e6", 1_200_000, False),
+        ("8%", 0.08, True),
+        ("-2.5 %", -0.025, True),
+        ("0.1%", 0.001, True),
+        ("150%", 1.5, True),
+    ],
+)
+def test_unambiguous_text_numbers_are_read(text, value, percent):
+    assert parse_text_number(text) == (value, percent)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("1.200", "ambiguous: 1200 or 1.2"),
+        ("12.500", "ambiguous"),
+        ("1,200", "ambiguous: 1200 or 1.2"),
+        ("1,5", "decimal comma: write 1.5"),
+        ("1.200.000", "several points"),
+        ("520k", "without k/M/bn"),
+        ("1.2M", "without k/M/bn"),
+        ("2 bn", "without k/M/bn"),
+        ("EUR 520000", "the currency goes in"),
+        ("€500", "the currency goes in"),
+        ("500 NOK", "the currency goes in"),
+        ("five hundred", "not a number"),
+        ("12 00", "spaces may only group thousands"),
+        ("1,20,000", "not a number"),
+        ("--5", "not a number"),
+    ],
+)
+def test_ambiguous_or_unreadable_text_numbers_are_refused(text, says):
+    with pytest.raises(CellValueError, match=says):
+        parse_text_number(text)
+
+
+def test_a_percentage_is_refused_for_an_amount(tmp_path):
+    path = write_book(
+        tmp_path / "pct.xlsx", small_book(Revenue=[["name", "annual_amount"], ["Sales", "10%"]])
+    )
+    assert problems_of(path) == {
+        "Revenue!B2": "annual_amount must be a number >= 0 in the stream's currency per year: an amount, not a "
+        "percentage: write the number alone (found '10%')"
+    }
+
+
+def test_a_rate_above_one_must_be_written_as_a_percentage(tmp_path):
+    path = write_book(
+        tmp_path / "rate.xlsx",
+        small_book(
+            Revenue=[
+                ["name", "annual_amount", "growth"],
+                ["Sales", 1000, 8],
+                ["Other", 10, "150%"],
+                ["Third", 10, Fmt(1.5, "0%")],
+            ]
+        ),
+    )
+    problems = problems_of(path)
+    assert list(problems) == ["Revenue!C2"]
+    assert "growth of 8 would mean 800% a year" in problems["Revenue!C2"]
+    assert "write 0.08 or 8%" in problems["Revenue!C2"]
+
+
+# --------------------------------------------------------------------------
+# every problem, each with its sheet and cell
+# --------------------------------------------------------------------------
+
+
+def bad_book(path: Path) -> Path:
+    return write_book(
+        path,
+        {
+            "Case": [["field", "value"], ["name", "Bad"], ["horizon_years", 5], ["discount_rate", 8]],
+            "Revenue": [["name", "annual_amount", "growth"], ["Sales", "1.200", 0.02], ["Sales", 100, None]],
+            "Costs": [
+                ["bid", "name", "kind", "category", "amount", "year", "percent_of", "percent"],
+                ["A", "Kit", "one_time", "capex", 500, None, None, None],
+                ["A", "Fee", "recurring", "maintenance", "five hundred k", None, None, None],
+                ["A", "Extra", "monthly", "capex", 10, None, None, None],
+                ["A", "Late", "one_time", "capex", 10, 9, None, None],
+                ["A", "Care", "recurring", "maintenance", None, None, "Kti", "18%"],
+            ],
+        },
+    )
+
+
+def test_every_bad_cell_is_reported_at_once_with_its_sheet_and_cell(tmp_path):
+    problems = problems_of(bad_book(tmp_path / "bad.xlsx"))
+    assert list(problems) == ["Case!B4", "Revenue!B2", "Costs!E3", "Costs!C4", "Costs!F5", "Costs!G6"]
+    assert problems.pop("Costs!C4").startswith("kind must be 'one_time' or 'recurring' (found 'monthly'")
+    # Cross-reference problems of the valid rows come in the same report as the field errors.
+    assert problems.pop("Costs!F5").startswith("year is outside the horizon (found 9")
+    assert problems.pop("Costs!G6").startswith("percent_of names 'Kti', which is not a one-time cost")
+    assert problems == {
+        "Case!B4": "a discount rate of 8.0 is 800% a year; rates are fractions (write 0.08 for 8%) "
+        "(found 8.0; expected a fraction per year above -1 and below 1 (0.08 for 8%))",
+        "Revenue!B2": "annual_amount must be a number >= 0 in the stream's currency per year: '1.200' is "
+        "ambiguous: 1200 or 1.2? Write 1200 or 1.2 (found '1.200')",
+        "Costs!E3": "amount must be a number >= 0 in the item's currency (found 'five hundred k')",
+    }
+
+
+def test_a_reference_to_a_row_with_a_field_error_is_not_reported_twice(tmp_path):
+    path = write_book(
+        tmp_path / "refs.xlsx",
+        small_book(
+            Revenue=[["name", "annual_amount"], ["Sales", 100], ["Bad", -5]],
+            Bids=[["name", "scope"], ["A", "Bad"]],
+            Costs=[
+                ["bid", "name", "kind", "amount", "percent_of", "percent"],
+                ["A", "Hw", "one_time", "x", None, None],
+                ["A", "Sup", "recurring", None, "Hw", 0.1],
+            ],
+        ),
+    )
+    assert set(problems_of(path)) == {"Revenue!B3", "Costs!D2"}
+
+
+def test_cross_reference_problems_point_at_their_cells(tmp_path):
+    path = write_book(
+        tmp_path / "refs.xlsx",
+        {
+            "Case": [["field", "value"], ["name", "Refs"], ["horizon_years", 5], ["discount_rate", 0.08]],
+            "Revenue": [["name", "annual_amount", "currency"], ["Sales", 100, "USD"], ["Sales", 50, None]],
+            "Bids": [["name", "vendor", "scope"], ["A", "x", "Sale"]],
+            "Costs": [
+                ["bid", "name", "kind", "amount", "year", "percent_of", "percent"],
+                ["A", "Kit", "one_time", 500, 9, None, None],
+                ["A", "Care", "recurring", None, None, "Kti", "18%"],
+                ["Z", "Other", "one_time", 1, None, None, None],
+            ],
+        },
+    )
+    problems = problems_of(path)
+    assert set(problems) == {"Costs!A4", "Revenue!A3", "Revenue!C2", "Bids!C2", "Costs!E2", "Costs!F3"}
+    assert problems["Costs!A4"].startswith(
+        "bid 'Z' is not on the Bids sheet (found 'Z'; expected one of 'A')"
+    )
+    assert problems["Revenue!A3"].startswith("the name 'Sales' is used 2 times")
+    assert problems["Revenue!C2"].startswith("no FX rate for USD")
+    assert problems["Bids!C2"].startswith("scope names a revenue stream that does not exist: 'Sale'")
+    assert problems["Costs!E2"].startswith("year is outside the horizon (found 9")
+    assert problems["Costs!F3"].startswith("percent_of names 'Kti', which is not a one-time cost")
+
+
+def test_headers_sheets_and_fields_problems(tmp_path):
+    path = write_book(
+        tmp_path / "headers.xlsx",
+        {
+            "Case": [
+                ["field", "value"],
+                ["name", "H"],
+                ["horizon", 5],
+                ["discount_rate", 0.08],
+                ["colour", "red"],
+                ["name", "again"],
+            ],
+            "Revenue": [["name", "Annual amount", "Amout"], ["Sales", 100, 5]],
+            "Costs": [["bid", "name", "amount"], ["A", "Kit", 5, None, "stray"]],
+        },
+    )
+    problems = problems_of(path)
+    assert problems["Case!A5"].startswith("unknown field 'colour' (expected one of name, customer, currency")
+    assert problems["Case!A6"].startswith(
+        "name is given twice (found 'name'; expected one row (the first is Case!A2))"
+    )
+    assert problems["Revenue!C1"].startswith(
+        "unknown column 'Amout' (found 'Amout'; expected one of name, kind,"
+    )
+    assert problems["Costs!1:1"].startswith("missing column(s) kind")
+    assert problems["Costs!E2"].startswith("a value in a column without a header (found 'stray'")
+
+
+def test_a_missing_sheet_names_the_sheets_found(tmp_path):
+    path = write_book(tmp_path / "nocosts.xlsx", {k: v for k, v in small_book().items() if k != "Costs"})
+    problems = problems_of(path)
+    assert problems["Costs"].startswith(
+        "the workbook has no 'Costs' sheet; its sheets are Case, Revenue (expected sheets"
+    )
+
+
+def test_a_formula_without_a_saved_result_is_an_error_naming_the_cell(tmp_path):
+    path = write_book(
+        tmp_path / "live.xlsx", small_book(Revenue=[["name", "annual_amount"], ["Sales", "=A1*2"]])
+    )
+    problems = problems_of(path)
+    assert list(problems) == ["Revenue!B2"]
+    assert "a formula without a saved result; bidfit does not calculate formulas" in problems["Revenue!B2"]
+
+
+def test_an_error_value_in_a_cell_is_reported(tmp_path):
+    path = write_book(
+        tmp_path / "err.xlsx", small_book(Revenue=[["name", "annual_amount"], ["Sales", "=1/0"]])
+    )
+    path.write_bytes(_with_cached_value(path.read_bytes(), "Revenue", "B2", "#DIV/0!", cell_type="e"))
+    assert problems_of(path) == {
+        "Revenue!B2": "annual_amount: the cell shows an error (found '#DIV/0!'; expected a number >= 0 in the "
+        "stream's currency per year)"
+    }
+
+
+def test_an_empty_template_says_what_to_fill_in(tmp_path):
+    from bidfit.io.template import write_template
+
+    problems = problems_of(write_template(tmp_path / "empty.xlsx"))
+    assert problems["Case!B2"] == "name is required"
+    assert problems["Case!B5"].startswith("horizon_years is required")
+    assert "Revenue" in problems and "Bids" in problems
+
+
+# --------------------------------------------------------------------------
+# the command line
+# --------------------------------------------------------------------------
+
+
+def test_analyze_of_a_bad_workbook_exits_2_with_one_line_per_problem(tmp_path):
+    path = bad_book(tmp_path / "bad.xlsx")
+    done = subprocess.run(
+        [sys.executable, "-m", "bidfit", "analyze", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert [line.split(": ")[3] for line in lines] == [
+        "Case!B4",
+        "Revenue!B2",
+        "Costs!E3",
+        "Costs!C4",
+        "Costs!F5",
+        "Costs!G6",
+    ]
+    assert all(line.startswith(f"bidfit: error: {path}: ") for line in lines)
+
+
+def test_reading_leaves_the_workbook_untouched(tmp_path):
+    path = tmp_path / "case.xlsx"
+    path.write_bytes(bidfit.sample_path("service_tiers", ".xlsx").read_bytes())
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    bidfit.load(path)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before

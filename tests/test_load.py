@@ -1,0 +1,114 @@
+"""Loading cases from YAML and JSON, bundled samples, and the errors a user sees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import yaml
+
+import bidfit
+from bidfit.errors import InputError
+
+
+def test_yaml_and_json_give_the_same_case(tmp_path):
+    source = bidfit.sample_path("norway_roaming")
+    data = yaml.safe_load(source.read_text())
+    path = tmp_path / "norway.json"
+    path.write_text(json.dumps(data))
+    assert bidfit.load(path) == bidfit.load(source)
+
+
+def test_yml_suffix_is_read(tmp_path):
+    path = tmp_path / "case.yml"
+    shutil.copy(bidfit.sample_path("service_tiers"), path)
+    assert bidfit.load(path).name == "Billing platform support tiers"
+
+
+def test_samples_are_bundled_with_the_installed_package():
+    assert bidfit.sample_names() == ["fixed_broadband", "norway_roaming", "service_tiers"]
+    for name in bidfit.sample_names():
+        case = bidfit.load_sample(name)
+        assert case.bids and case.revenue
+
+
+def test_unknown_sample_says_which_exist():
+    with pytest.raises(InputError, match=r"no bundled sample named 'nope'.*norway_roaming"):
+        bidfit.load_sample("nope")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match=r"missing\.yaml: file not found"):
+        bidfit.load(tmp_path / "missing.yaml")
+
+
+def test_unknown_suffix(tmp_path):
+    path = tmp_path / "case.txt"
+    path.write_text("name: x")
+    with pytest.raises(
+        InputError, match=r"unknown file type \(found '.txt'; expected .yaml, .yml, .json, .xlsx\)"
+    ):
+        bidfit.load(path)
+
+
+def test_yaml_syntax_error_gives_line_and_column(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text("name: x\nrevenue:\n  - name: [unclosed\n")
+    with pytest.raises(InputError) as info:
+        bidfit.load(path)
+    (problem,) = info.value.problems
+    assert problem.where.startswith("line ") and "invalid YAML" in problem.message
+    assert problem.file == str(path)
+
+
+def test_json_syntax_error_gives_line_and_column(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text('{"name": "x",\n "horizon_years": }')
+    with pytest.raises(InputError, match=r"line 2, column 19: invalid JSON"):
+        bidfit.load(path)
+
+
+def test_duplicate_yaml_keys_are_refused(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text("name: a\nhorizon_years: 5\nhorizon_years: 7\n")
+    with pytest.raises(InputError, match="key 'horizon_years' is given twice"):
+        bidfit.load(path)
+
+
+def test_yaml_tags_that_would_run_code_are_refused(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo hacked']\n")
+    with pytest.raises(InputError, match="invalid YAML"):
+        bidfit.load(path)
+
+
+def test_a_file_that_is_not_a_mapping(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(InputError, match="the file does not hold a case"):
+        bidfit.load(path)
+
+
+def test_non_utf8_text_is_refused(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_bytes("name: Bj\xf8rn\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        bidfit.load(path)
+
+
+def test_nan_in_json_is_rejected_with_the_field(tmp_path):
+    data = yaml.safe_load(bidfit.sample_path("norway_roaming").read_text())
+    data["discount_rate"] = float("nan")
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data))  # writes NaN, which Python's json accepts
+    with pytest.raises(InputError, match="discount_rate: Input should be a finite number"):
+        bidfit.load(path)
+
+
+def test_loading_never_modifies_the_input(tmp_path):
+    path = tmp_path / "case.yaml"
+    shutil.copy(bidfit.sample_path("norway_roaming"), path)
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    bidfit.analyze(bidfit.load(path))
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before

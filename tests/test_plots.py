@@ -1,0 +1,199 @@
+"""Every plot rendered to PNG with the Agg backend, and its content checked."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib.collections import QuadMesh
+
+import bidfit
+from bidfit.present import plots
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def analysis(norway):
+    return bidfit.analyze(norway)
+
+
+def png(ax_or_fig) -> bytes:
+    fig = getattr(ax_or_fig, "figure", ax_or_fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=60)
+    data = buffer.getvalue()
+    assert data.startswith(PNG) and len(data) > 5_000
+    return data
+
+
+def title(ax) -> str:
+    return ax.get_title(loc="left")
+
+
+def labelled_lines(ax) -> list[str]:
+    return [x.get_label() for x in ax.get_lines() if not x.get_label().startswith("_")]
+
+
+def texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def line(ax, label: str):
+    (found,) = [x for x in ax.get_lines() if x.get_label() == label]
+    return found
+
+
+def tick_texts(axis) -> list[str]:
+    axis.figure.canvas.draw()
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_cumulative_cash_marks_the_payback(analysis):
+    b = analysis.bids["Competitor B"]
+    ax = plots.cumulative_cash(b)
+    png(ax)
+    assert title(ax) == "Competitor B: the customer's cumulative cash position"
+    assert ax.get_xlabel() == "year" and ax.get_ylabel() == "cash position [EUR]"
+    cumulative = line(ax, "cumulative cash position")
+    np.testing.assert_allclose(cumulative.get_ydata(), b.cashflows["cumulative"])
+    marker = line(ax, "payback 2.3 years")
+    assert marker.get_xdata()[0] == pytest.approx(2 + 67_600 / 214_952) == b.payback_years
+    assert marker.get_ydata()[0] == 0
+    assert len(ax.containers) == 1 and len(ax.containers[0]) == 6  # one net bar per year
+    assert any("payback" in t for t in texts(ax))
+    assert all(label.startswith("EUR") for label in tick_texts(ax.yaxis))
+
+
+def test_cumulative_cash_without_payback_says_so(analysis):
+    ax = plots.cumulative_cash(analysis.bids["Vendor A"], discounted=False)
+    png(ax)
+    assert not [x for x in ax.get_lines() if x.get_label().startswith("payback")]
+    assert texts(ax) == ["no payback within 5 years\n(ends at EUR -1.69M)"]
+    assert labelled_lines(ax) == ["cumulative cash position"]
+
+
+def test_benefits_costs_stacks_costs_by_category_with_the_gap(analysis):
+    a = analysis.bids["Vendor A"]
+    ax = plots.benefits_costs(a)
+    png(ax)
+    labels = [c.get_label() for c in ax.containers]
+    assert labels == [
+        "benefits",
+        "capex (cost)",
+        "installation (cost)",
+        "maintenance (cost)",
+        "operations (cost)",
+    ]
+    assert all(len(c) == 6 for c in ax.containers)
+    benefits = [bar.get_height() for bar in ax.containers[0]]
+    np.testing.assert_allclose(benefits, a.cashflows["benefits"])
+    stacked = np.sum([[bar.get_height() for bar in c] for c in ax.containers[1:]], axis=0)
+    np.testing.assert_allclose(stacked, a.cashflows["costs"])
+    # The gap of each year is written above it: year 1, 380k against 520k.
+    assert texts(ax) == ["-920k", "-140k", "-148k", "-155k", "-162k", "-170k"]
+    assert ax.texts[1].get_color() == plots.LOSS
+    assert ax.get_ylabel() == "per year [EUR]" and "benefits against costs" in title(ax)
+
+
+def test_compare_bids(analysis):
+    ax = plots.compare_bids(analysis)
+    png(ax)
+    assert [c.get_label() for c in ax.containers] == [
+        "benefits (PV)",
+        "one-time costs (PV)",
+        "recurring costs (PV)",
+    ]
+    assert all(len(c) == 2 for c in ax.containers)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Vendor A", "Competitor B"]
+    assert texts(ax) == ["NPV EUR -1.53M\nworse off", "NPV EUR 343k\nbetter off"]
+    costs = [ax.containers[1][i].get_height() + ax.containers[2][i].get_height() for i in range(2)]
+    np.testing.assert_allclose(costs, [b.pv_costs for b in analysis])
+
+
+def test_tornado(norway):
+    table = bidfit.sensitivity(norway, "Competitor B")
+    ax = plots.tornado(table)
+    png(ax)
+    low, high = ax.containers
+    assert (low.get_label(), high.get_label()) == ("low value", "high value")
+    assert len(low) == len(high) == len(table) == 11
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table["label"])
+    base = table["base_npv"].iloc[0]
+    for bar, value in zip(low, table["npv_low"], strict=True):
+        assert bar.get_x() + bar.get_width() == pytest.approx(value)
+        assert min(bar.get_x(), bar.get_x() + bar.get_width()) <= base + 1e-6
+    assert line(ax, "break-even").get_xdata()[0] == 0
+    assert title(ax) == "Competitor B: what moves the customer's NPV"
+    assert len(plots.tornado(table, max_inputs=4).containers[0]) == 4
+
+
+def test_npv_histogram_shades_the_worse_off_share(norway):
+    entry = bidfit.Uncertainty(
+        target="revenue.Outbound roaming.annual_amount", distribution="normal", mean=380_000, sd=80_000
+    )
+    sim = bidfit.simulate(norway.model_copy(update={"uncertainty": [entry]}), 20_000, seed=1)
+    b = sim.bids["Competitor B"]
+    ax = plots.npv_histogram(b, bins=40)
+    png(ax)
+    bars = ax.patches
+    red = [p for p in bars if p.get_facecolor()[:3] == matplotlib.colors.to_rgb(plots.LOSS)]
+    assert 0 < len(red) < len(bars)
+    assert sum(p.get_height() for p in red) == pytest.approx(b.probability_worse_off)
+    assert sum(p.get_height() for p in bars) == pytest.approx(1.0)
+    assert all(p.get_x() + p.get_width() <= 1e-6 for p in red)
+    assert any(t.startswith("P(worse off) = ") for t in texts(ax))
+    assert ax.get_xlabel() == "NPV [EUR]" and ax.get_ylabel() == "share of trials"
+    assert "20,000 trials" in title(ax)
+
+
+def test_deal_map_plot(norway):
+    deal = bidfit.deal_map(norway, "Vendor A", n=60)
+    ax = plots.deal_map(deal)
+    png(ax)
+    assert len([c for c in ax.collections if isinstance(c, QuadMesh)]) == 1
+    assert len(ax.figure.axes) == 2  # the map and its colour bar
+    be = line(ax, "break-even (NPV = 0)")
+    assert np.allclose(deal.npv_at(be.get_xdata(), be.get_ydata()), 0, atol=1e-6)
+    own = line(ax, "Vendor A (quoted)")
+    assert (own.get_xdata()[0], own.get_ydata()[0]) == (920_000, 520_000)
+    other = line(ax, "Competitor B (competitor)")
+    assert (other.get_xdata()[0], other.get_ydata()[0]) == (520_000, 150_000)
+    assert any(t.startswith("no price works at EUR 520k a year") for t in texts(ax))
+    assert ax.get_xlabel() == "one-time price [EUR]"
+    assert ax.get_ylabel() == "annual fee, first year [EUR/year]"
+    assert all(label.startswith("EUR") for label in tick_texts(ax.xaxis))
+    competitor = plots.deal_map(bidfit.deal_map(norway, "Competitor B", n=30))
+    assert not any(t.startswith("no price works") for t in texts(competitor))
+
+
+def test_results_delegate_to_the_plots(analysis):
+    assert title(analysis.plot()).startswith("Benefits against lifetime cost")
+    for kind in ("cumulative", "benefits_costs", "deal_map", "tornado"):
+        ax = analysis.plot(kind, bid="Competitor B")
+        assert "Competitor B" in title(ax)
+        png(ax)
+    fig = analysis.plot("cumulative")  # every bid: one Axes each, in one Figure
+    assert [title(a).split(":")[0] for a in fig.axes] == ["Vendor A", "Competitor B"]
+    png(fig)
+    b = analysis.bids["Vendor A"]
+    assert b.plot().get_ylabel() == "cash position [EUR]"
+    assert b.plot("deal_map").get_xlabel() == "one-time price [EUR]"
+    _, given = plt.subplots()
+    assert analysis.plot("benefits_costs", bid="Vendor A", ax=given) is given
+    with pytest.raises(ValueError, match="unknown plot kind 'pie'"):
+        analysis.plot("pie")
+    with pytest.raises(ValueError, match="unknown plot kind"):
+        b.plot("tornado")

@@ -1,0 +1,181 @@
+"""The input template: its sheets help a person fill it in, and a filled one reads back exactly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+import bidfit
+from bidfit.io.excel import SHEETS
+from bidfit.io.template import template_workbook, write_template
+from bidfit.present.report import report_workbook
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bidfit", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def validation_for(ws, ref: str):
+    """The data validation that covers cell ``ref`` (None if none does)."""
+    return next((dv for dv in ws.data_validations.dataValidation if ref in dv.sqref), None)
+
+
+def test_the_template_has_every_sheet_with_commented_headers(tmp_path):
+    wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
+    assert wb.sheetnames == ["Instructions", *(spec.name for spec in SHEETS)]
+    for spec in SHEETS:
+        ws = wb[spec.name]
+        assert ws.freeze_panes in ("A2", "B2")
+        if spec.layout == "table":
+            headers = [c.value for c in ws[1]]
+            assert headers == list(spec.columns)
+            assert all(c.comment is not None and c.comment.text.startswith(f"{c.value}: ") for c in ws[1])
+        else:
+            assert [c.value for c in ws[1]][:2] == ["field", "value"]
+            assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == list(spec.columns)
+            assert all(ws.cell(r, 1).comment is not None for r in range(2, ws.max_row + 1))
+    note = wb["Revenue"]["C1"].comment.text
+    assert "annual_amount" in note and "Unit: currency per year" in note and "Valid: a number >= 0" in note
+    assert "Unit: fraction per year" in wb["Revenue"]["E1"].comment.text
+
+
+def test_the_template_has_drop_downs_formats_and_frozen_headers(tmp_path):
+    wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx", "norway_roaming"))
+    costs, revenue = wb["Costs"], wb["Revenue"]
+    assert validation_for(costs, "D2").formula1 == '"one_time,recurring"'
+    assert validation_for(costs, "C300").formula1 == '"' + ",".join(bidfit.models.COST_CATEGORIES) + '"'
+    assert validation_for(revenue, "B2").formula1 == '"revenue,saving,avoided_cost"'
+    currency = validation_for(costs, "F2")
+    assert currency.errorStyle == "warning" and "EUR" in currency.formula1  # other codes allowed
+    assert validation_for(wb["Uncertainty"], "B2").formula1 == '"triangular,pert,uniform,normal,lognormal"'
+    assert validation_for(costs, "A2").formula1.startswith("Bids!$A$2")
+    assert validation_for(costs, "I2").type == "whole"  # years
+    assert revenue.column_dimensions["E"].number_format == "0.0##%"  # growth, also for new rows
+    assert costs["E2"].number_format == "#,##0" and costs["E2"].value == 780000
+    assert wb["Case"]["B6"].number_format == "0.0##%" and wb["Case"]["B6"].value == 0.08
+
+
+@pytest.mark.parametrize("name", bidfit.sample_names())
+def test_a_template_filled_from_a_sample_reads_back_into_the_same_case(tmp_path, name):
+    path = write_template(tmp_path / f"{name}.xlsx", name)
+    assert bidfit.load(path) == bidfit.load_sample(name)
+
+
+def test_a_case_with_every_kind_of_input_round_trips(tmp_path):
+    case = bidfit.load_sample("fixed_broadband").model_copy(deep=True)
+    case.policy = bidfit.Policy(
+        max_payback_years=5,
+        min_benefit_headroom=0.1,
+        stress_benefit_cut=0.2,
+        require_source=True,
+        severity={"THIN_MARGIN": "error", "NO_PAYBACK": "info"},
+    )
+    case.uncertainty = [
+        bidfit.Uncertainty(
+            target="revenue.Urban subscriptions.growth",
+            distribution="triangular",
+            low=-0.01,
+            mode=0.04,
+            high=0.06,
+        ),
+        bidfit.Uncertainty(
+            target="discount_rate",
+            distribution="uniform",
+            low=0.07,
+            high=0.11,
+            correlated_with="revenue.Urban subscriptions.growth",
+            correlation=-0.3,
+        ),
+        bidfit.Uncertainty(
+            target="cost.FTTH urban.Fibre civil works.amount",
+            distribution="lognormal",
+            mean=2_600_000,
+            sd=400_000,
+        ),
+    ]
+    case.revenue[0].end_year = 9
+    case.bids[0].costs[4].start_year, case.bids[0].costs[4].end_year = 2, 8
+    case.bids[1].costs[0].year = 1
+    case = bidfit.Case.model_validate(case.model_dump())
+    path = write_template(tmp_path / "full.xlsx", case)
+    assert bidfit.load(path) == case
+
+
+def test_names_that_look_like_formulas_stay_text_in_the_template(tmp_path):
+    case = bidfit.load_sample("norway_roaming").model_copy(deep=True)
+    case.bids[0].name = '=HYPERLINK("http://x","A")'
+    case.bids[0].vendor = "+1"
+    case.revenue[0].source = "@SUM(A1)"
+    case = bidfit.Case.model_validate(case.model_dump())
+    path = write_template(tmp_path / "odd.xlsx", case)
+    raw = openpyxl.load_workbook(path)
+    assert raw["Bids"]["A2"].data_type == "s" and raw["Bids"]["A2"].quotePrefix
+    assert bidfit.load(path) == case
+
+
+def test_fill_the_empty_template_then_analyse_and_report(tmp_path):
+    """The whole Excel workflow: template -> filled by a person -> case -> report."""
+    path = write_template(tmp_path / "case.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for r, value in zip(range(2, 7), ("Hand filled", "Operator", "EUR", 4, 0.1), strict=True):
+        wb["Case"].cell(r, 2, value)
+    wb["Revenue"].append(
+        ["Roaming", "revenue", 400_000, None, -0.02, None, None, None, None, None, "debrief"]
+    )
+    wb["Bids"].append(["Ours", "Vendor", None])
+    wb["Costs"].append(["Ours", "Platform", "capex", "one_time", 600_000])
+    wb["Costs"].append(["Ours", "Support", "maintenance", "recurring", None, None, "Platform", 0.18])
+    wb.save(path)
+
+    case = bidfit.load(path)
+    assert case.name == "Hand filled" and case.horizon_years == 4
+    assert case.bid("Ours").cost("Support").percent_of == ["Platform"]
+    result = bidfit.analyze(case)
+    expected_npv = -600_000 + sum((400_000 * 0.98 ** (t - 1) - 108_000) / 1.1**t for t in range(1, 5))
+    assert result.bids["Ours"].npv == pytest.approx(expected_npv, rel=1e-12)
+
+    report = report_workbook(result)
+    report.save(tmp_path / "report.xlsx")
+    summary = openpyxl.load_workbook(tmp_path / "report.xlsx")["Summary"]
+    assert summary["A7"].value == "Ours" and summary["D7"].value == pytest.approx(expected_npv, rel=1e-12)
+
+
+def test_the_template_command(tmp_path):
+    out = tmp_path / "case.xlsx"
+    done = run("template", str(out), "--example", "service_tiers")
+    assert done.returncode == 0, done.stderr
+    assert bidfit.load(out) == bidfit.load_sample("service_tiers")
+    again = run("template", str(out))
+    assert again.returncode == 2 and "the file exists" in again.stderr and "--force" in again.stderr
+    assert bidfit.load(out) == bidfit.load_sample("service_tiers")  # not replaced
+    assert run("template", str(out), "--force").returncode == 0
+
+
+def test_the_template_command_refuses_unknown_samples_and_other_suffixes(tmp_path):
+    done = run("template", str(tmp_path / "x.xlsx"), "--example", "nope")
+    assert done.returncode == 2 and "no bundled sample named 'nope'" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "x.xlsx").exists()
+    done = run("template", str(tmp_path / "x.csv"))
+    assert done.returncode == 2 and "ending in .xlsx" in done.stderr
+
+
+def test_inputs_the_workbook_cannot_hold_are_refused_not_dropped():
+    case = bidfit.load_sample("norway_roaming")
+    data = case.model_dump()
+    data["bids"][0]["vendor_costs"] = [{"name": "Delivery", "kind": "one_time", "amount": 100}]
+    case = bidfit.Case.model_validate(data)
+    with pytest.raises(bidfit.InputError) as info:
+        template_workbook(case)
+    (problem,) = info.value.problems
+    assert problem.where == "bids['Vendor A'].vendor_costs"
+    assert "the input workbook has no place for this input" in problem.message
+
+
+def test_template_workbook_builds_in_memory():
+    wb = template_workbook()
+    assert wb["Case"]["A2"].value == "name" and wb["Case"]["B2"].value is None

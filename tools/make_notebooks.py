@@ -1,0 +1,374 @@
+"""Write the notebooks in ``notebooks/`` from the cells below, without outputs.
+
+The notebooks are stored as this script writes them (no outputs, fixed cell
+ids), so a change to a notebook is reviewed here as code, and the test suite
+runs each of them headless (``tests/test_notebooks.py``). Notebooks write
+files only into a temporary folder, never into the repository.
+
+Usage::
+
+    python tools/make_notebooks.py          # write the notebooks
+    python tools/make_notebooks.py --check  # exit 1 if any stored notebook differs
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+
+Cell = tuple[str, str]  # ("md" | "py", source)
+
+
+def md(text: str) -> Cell:
+    return ("md", text.strip())
+
+
+def py(code: str) -> Cell:
+    return ("py", code.strip())
+
+
+NORWAY: list[Cell] = [
+    md("""
+# The Norway roaming bid: how it would have been caught
+
+A vendor bid for a system that releases international signalling once a roaming call is set up.
+At the last round the operator asked for the Norway sub-network alone. The vendor quoted a bit
+over EUR 0.9M, refused to cut another EUR 0.1M, and lost to a competitor at a bit over EUR 0.5M.
+Only later did it learn why: the whole yearly outbound roaming revenue of those users was under
+EUR 0.4M, while the proposed maintenance and outsourced operations alone cost over EUR 0.5M a year.
+
+This notebook shows what `bidfit` would have told the bid team before the quote went out.
+"""),
+    py("""
+import bidfit
+
+case = bidfit.load_sample("norway_roaming")
+
+
+def eur(value):
+    return f"EUR {value:,.0f}"
+
+
+case  # the inputs: revenue at stake and the two bids
+"""),
+    md("""
+## The verdict
+
+`analyze` puts each bid in the customer's shoes: the revenue the system can touch against
+everything the customer would pay over five years, discounted at its 8 % hurdle rate.
+"""),
+    py("""
+result = bidfit.analyze(case)
+result
+"""),
+    py("""
+ours = result.bids["Vendor A"]
+ours  # verdict, key figures, findings with the lever that fixes each, cash flows
+"""),
+    md("""
+The first finding is the one that matters: the recurring fees alone (EUR 520k a year) are above
+the whole revenue at stake (EUR 380k a year, eroding) in **every** year. No price fixes that.
+The picture of benefits against costs makes the yearly gap plain:
+"""),
+    py("""
+ours.plot("benefits_costs");
+"""),
+    py("""
+ours.plot("cumulative");  # the customer's cash position never recovers
+"""),
+    py("""
+assert ours.verdict == "worse_off"
+assert ours.flag("RUNNING_COST_EXCEEDS_REVENUE").severity == "error"
+"""),
+    md("""
+## What the customer can afford
+
+The break-even price is the largest one-time price at which the customer still breaks even, with
+the fees as quoted; the break-even fee is the largest yearly fee at the quoted price. For our bid
+the break-even price is **negative**: even a free installation leaves the customer worse off.
+"""),
+    py("""
+print(f"break-even price at the quoted fee:  {eur(ours.max_one_time_price)}")
+print(f"break-even fee at the quoted price:  {eur(ours.max_annual_fee)} a year")
+"""),
+    md("""
+The deal map shows the customer's NPV for every combination of one-time price and yearly fee. The
+black line is break-even; our quote sits far above it, and the dotted line at our fee never
+crosses into the green, whatever the price.
+"""),
+    py("""
+deal = bidfit.deal_map(result, "Vendor A")
+deal.plot()
+deal
+"""),
+    py("""
+assert deal.no_price_works
+# The EUR 0.1M cut the customer asked for would not have been enough either:
+print(f"NPV at a price of EUR 820,000: {eur(deal.npv_at(820_000, 520_000))}")
+# With no one-time price at all, the fees would have had to fall to:
+print(f"fee that breaks even at price 0: {eur(deal.max_fee(0.0))} a year")
+"""),
+    md("""
+## What the competitor's price implies
+
+The competitor won at EUR 520k. On our bid's map (same revenue, same timing), a customer paying
+EUR 520k up front can afford fees of at most the amount below; the competitor's lean fees (EUR 150k
+a year, operations by the customer's own staff) are well inside, which is why its bid made sense.
+"""),
+    py("""
+competitor = deal.competitors[0]
+room = float(deal.max_fee(competitor.price))
+print(f"{competitor.name}: price {eur(competitor.price)}, fee {eur(competitor.fee)} a year, "
+      f"NPV {eur(competitor.npv)}")
+print(f"at that price the fee could have been up to {eur(room)} a year")
+assert competitor.fee < room < ours.annual_fee
+"""),
+    py("""
+result.plot();  # both bids: benefits against lifetime cost
+"""),
+]
+
+UNCERTAINTY: list[Cell] = [
+    md("""
+# Uncertainty and sensitivity
+
+How sure is it that the customer is better off, and which assumption decides it? This notebook
+puts distributions on the Norway case's inputs, simulates many futures, and ranks the inputs.
+"""),
+    py("""
+import bidfit
+from bidfit import Uncertainty
+
+base = bidfit.load_sample("norway_roaming")
+case = base.model_copy(update={
+    "uncertainty": [
+        # The operator's revenue figure: EUR 380k, give or take 60k.
+        Uncertainty(target="revenue.Outbound roaming.annual_amount", distribution="normal",
+                    mean=380_000, sd=60_000),
+        # Erosion: most likely -2 % a year, between -10 % and +3 %.
+        Uncertainty(target="revenue.Outbound roaming.growth", distribution="pert",
+                    low=-0.10, mode=-0.02, high=0.03),
+        # The competitor's operations cost is an estimate; it tends to be higher when revenue is.
+        Uncertainty(target="cost.Competitor B.Operations.amount", distribution="lognormal",
+                    mean=90_000, sd=25_000,
+                    correlated_with="revenue.Outbound roaming.annual_amount", correlation=0.4),
+        Uncertainty(target="discount_rate", distribution="triangular", low=0.06, mode=0.08, high=0.12),
+    ],
+    "policy": bidfit.Policy(max_loss_probability=0.10),
+})
+case
+"""),
+    md("""
+## Simulation
+
+`simulate` draws every uncertain input (truncated to its valid range) and computes each bid's NPV
+and payback in every trial, vectorised and in chunks. The same seed gives the same result, whatever
+the chunk size.
+"""),
+    py("""
+sim = bidfit.simulate(case, trials=200_000, seed=42)
+sim
+"""),
+    py("""
+sim.summary
+"""),
+    py("""
+sim.plot("Competitor B");  # the worse-off share is shaded red
+"""),
+    py("""
+b = sim.bids["Competitor B"]
+print(f"P(worse off) = {b.probability_worse_off:.2%} +/- {b.probability_worse_off_se:.2%}")
+assert sim.bids["Vendor A"].probability_worse_off == 1.0
+assert 0 < b.probability_worse_off < 0.5
+# Reproducible: a run in small chunks gives the very same trials.
+again = bidfit.simulate(case, trials=200_000, seed=42, chunk_size=10_000)
+assert (again.bids["Competitor B"].npv == b.npv).all()
+"""),
+    md("""
+The policy accepts at most a 10 % chance of leaving the customer worse off; a bid above it gets the
+`HIGH_LOSS_PROBABILITY` finding.
+"""),
+    py("""
+sim.flags
+"""),
+    md("""
+## Sensitivity: which assumption decides it
+
+One input at a time, amounts and shares move by +/-20 % and rates by +/-2 points. The table is
+ranked by how far the NPV moves; the flip value is where the NPV crosses zero: the break-even of
+that assumption.
+"""),
+    py("""
+table = bidfit.sensitivity(base, "Competitor B")
+table[["label", "base_value", "npv_low", "npv_high", "flip_value", "flip_note"]]
+"""),
+    py("""
+result = bidfit.analyze(base)
+result.plot("tornado", bid="Competitor B");
+"""),
+    py("""
+# The revenue the competitor's bid needs: NPV = 0 at this yearly amount.
+needed = table.loc["revenue.Outbound roaming.annual_amount", "flip_value"]
+print(f"Competitor B breaks even at EUR {needed:,.0f} of yearly roaming revenue (now 380,000)")
+# The discount rate at which it breaks even is its IRR.
+irr = table.loc["discount_rate", "flip_value"]
+assert abs(irr - result.bids["Competitor B"].irr) < 1e-8
+"""),
+    py("""
+# Our bid: even the revenue assumption would have to double before the customer breaks even.
+ours = bidfit.sensitivity(base, "Vendor A")
+ours[["label", "flip_note"]].head(5)
+"""),
+]
+
+EXCEL: list[Cell] = [
+    md("""
+# The Excel workflow
+
+Commercial and finance staff fill an input workbook made from the template; `bidfit` reads it,
+analyses every bid, and writes a report workbook that a reviewer can audit. Everything here is
+written to a temporary folder.
+"""),
+    py("""
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import openpyxl
+
+import bidfit
+from bidfit.io.template import write_template
+
+folder = Path(tempfile.mkdtemp(prefix="bidfit-notebook-"))
+inputs = write_template(folder / "norway.xlsx", "norway_roaming")  # the template, filled with the sample
+openpyxl.load_workbook(inputs).sheetnames
+"""),
+    md("""
+## Read the workbook and analyse it
+
+`bidfit.load` reads `.xlsx` as well as YAML and JSON; a bad cell is reported with its sheet and
+cell reference.
+"""),
+    py("""
+case = bidfit.load(inputs)
+result = bidfit.analyze(case)
+result
+"""),
+    md("""
+## Change an input in Excel, as a bid team would
+
+Lower the outsourced operations fee on the `Costs` sheet and read the workbook again.
+"""),
+    py("""
+wb = openpyxl.load_workbook(inputs)
+costs = wb["Costs"]
+header = {str(c.value).strip().lower(): c.column for c in costs[1] if c.value}
+for row in costs.iter_rows(min_row=2):
+    if row[header["name"] - 1].value == "Outsourced operations":
+        row[header["amount"] - 1].value = 40_000
+edited = folder / "norway-cheaper-operations.xlsx"
+wb.save(edited)
+cheaper = bidfit.analyze(bidfit.load(edited)).bids["Vendor A"]
+print(cheaper.verdict, f"NPV EUR {cheaper.npv:,.0f}")
+"""),
+    md("""
+Still worse off: with operations at EUR 40k a year the maintenance fee and the one-time price are
+still more than the eroding roaming revenue can repay. The input file itself is never modified by
+`bidfit`; the edited copy is a new file.
+"""),
+    md("""
+## The report workbook
+
+The same as `bidfit analyze IN -o OUT.xlsx`: a summary with live formulas, flags, the inputs
+register and one cash-flow sheet per bid; with a simulation, a `Simulation` sheet (with an NPV
+histogram chart) and a `Sensitivity` sheet per bid.
+"""),
+    py("""
+from bidfit.io.excel import save_workbook
+from bidfit.present.report import report_workbook
+from bidfit.present.report_risk import add_sensitivity_sheet, add_simulation_sheet
+
+uncertain = case.model_copy(update={"uncertainty": [
+    bidfit.Uncertainty(target="revenue.Outbound roaming.annual_amount", distribution="normal",
+                       mean=380_000, sd=60_000)]})
+report = report_workbook(result)
+add_simulation_sheet(report, bidfit.simulate(uncertain, 50_000, seed=1))
+add_sensitivity_sheet(report, case, "Vendor A", bidfit.sensitivity(case, "Vendor A"))
+path = save_workbook(report, folder / "report.xlsx")
+openpyxl.load_workbook(path).sheetnames
+"""),
+    md("""
+## The same from the command line
+
+`bidfit analyze IN -o OUT.xlsx --simulate N --seed S` prints the verdicts and the simulation, and
+writes the report with the risk sheets.
+"""),
+    py("""
+done = subprocess.run(
+    [sys.executable, "-m", "bidfit", "analyze", str(inputs), "-o", str(folder / "cli-report.xlsx"),
+     "--simulate", "20000", "--seed", "1"],
+    capture_output=True, text=True, check=True,
+)
+print(done.stdout)
+sheets = openpyxl.load_workbook(folder / "cli-report.xlsx").sheetnames
+assert "Simulation" in sheets and "Sensitivity Vendor A" in sheets
+"""),
+]
+
+NOTEBOOKS: dict[str, list[Cell]] = {
+    "01_norway_roaming.ipynb": NORWAY,
+    "02_uncertainty_and_sensitivity.ipynb": UNCERTAINTY,
+    "03_excel_workflow.ipynb": EXCEL,
+}
+
+
+def build(cells: list[Cell]) -> nbformat.NotebookNode:
+    """A notebook of these cells, without outputs, with fixed cell ids."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, (kind, source) in enumerate(cells):
+        cell = new_markdown_cell(source) if kind == "md" else new_code_cell(source)
+        cell["id"] = f"cell-{i:02d}"
+        nb.cells.append(cell)
+    nbformat.validate(nb)
+    return nb
+
+
+def text_of(cells: list[Cell]) -> str:
+    """The notebook file as written: nbformat's JSON with a final newline."""
+    return nbformat.writes(build(cells)) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="only check that the stored notebooks are current"
+    )
+    args = parser.parse_args(argv)
+    stale = []
+    for name, cells in NOTEBOOKS.items():
+        path = FOLDER / name
+        text = text_of(cells)
+        if args.check:
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            FOLDER.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if stale:
+        print(f"out of date (run python tools/make_notebooks.py): {', '.join(stale)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

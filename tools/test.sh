@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up everything the test suite needs on a fresh machine, then run it.
+#   - LibreOffice Calc (headless) to recalculate the report workbook's formulas,
+#     from Debian's packages when `soffice` is missing (needs root or sudo);
+#   - a virtual environment in .venv with bidfit and its test and lint extras;
+#   - ruff and mypy must be clean before the tests run.
+# Extra arguments go to pytest, e.g. `bash tools/test.sh -k finance`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v soffice >/dev/null 2>&1; then
+  echo "== installing LibreOffice Calc (headless) for the report-formula tests"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    libreoffice-calc-nogui >/dev/null
+fi
+
+python3 -m venv .venv
+# shellcheck disable=SC1091
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+python -m pip install -q -e ".[test,lint]"
+echo "== lint: ruff and mypy"
+ruff check .
+ruff format --check .
+mypy
+echo "== tests"
+python -m pytest "$@"
