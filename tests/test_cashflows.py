@@ -198,3 +198,23 @@ def test_bid_without_costs_has_zero_cost_lines():
     f = flows_of(case, "Free")
     assert f.cost_lines.shape == (0, 4)
     assert_allclose(f.costs, [0, 0, 0, 0])
+
+
+def test_cost_amounts_resolve_percent_of_row_by_row_for_trials():
+    # Two trials: hardware 1000 and 2000, support 18% and 10% of it: 180 and 200.
+    from bidfit import CostItem
+
+    items = [
+        CostItem(name="Hardware", kind="one_time", amount=1),
+        CostItem(name="Support", kind="recurring", percent_of=["Hardware"], percent=0.5),
+    ]
+    out = cost_amounts(items, amount=[[1000, 0], [2000, 0]], percent=[[0, 0.18], [0, 0.10]])
+    assert_allclose(out, [[1000, 180], [2000, 200]])
+
+
+def test_cost_amounts_refuse_an_unresolvable_percent_of():
+    from bidfit import CostItem
+
+    items = [CostItem(name="Support", kind="recurring", percent_of=["Nowhere"], percent=0.5)]
+    with pytest.raises(ValueError, match="percent_of refers to an item that is missing"):
+        cost_amounts(items)

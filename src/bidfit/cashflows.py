@@ -163,7 +163,10 @@ class BidCashflows:
 
 
 def cost_amounts(
-    items: Sequence[CostItem], fx_rate: Callable[[str | None], float] = lambda _: 1.0
+    items: Sequence[CostItem],
+    fx_rate: Callable[[str | None], float] = lambda _: 1.0,
+    amount: npt.ArrayLike | None = None,
+    percent: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Each cost item's amount in the case currency, with ``percent_of`` resolved.
 
@@ -177,29 +180,52 @@ def cost_amounts(
     fx_rate : callable
         Units of case currency per unit of an item's currency, normally
         :meth:`Case.fx_rate`.
+    amount, percent : array_like, shape (..., len(items)), optional
+        Values replacing the items' own ``amount`` [item currency] and
+        ``percent`` [fraction], e.g. one row per simulated trial.
+
+    Returns
+    -------
+    ndarray, shape (..., len(items))
+        Amounts in the case currency [currency].
 
     Examples
     --------
-    >>> from bidfit.models import CostItem
-    >>> cost_amounts([
+    >>> items = [
     ...     CostItem(name="Hardware", category="capex", kind="one_time", amount=1000),
     ...     CostItem(name="Support", category="maintenance", kind="recurring",
-    ...              percent_of=["Hardware"], percent=0.18)])
+    ...              percent_of=["Hardware"], percent=0.18)]
+    >>> cost_amounts(items)
     array([1000.,  180.])
+    >>> cost_amounts(items, amount=[[1000, 0], [2000, 0]])
+    array([[1000.,  180.],
+           [2000.,  360.]])
     """
-    by_name = {item.name: item for item in items}
-    resolved: dict[str, float] = {}
-
-    def amount(item: CostItem) -> float:
-        if item.name not in resolved:
-            if item.percent_of:
-                base = sum(amount(by_name[name]) for name in item.percent_of)
-                resolved[item.name] = float(item.percent or 0.0) * base
-            else:
-                resolved[item.name] = float(item.amount or 0.0) * fx_rate(item.currency)
-        return resolved[item.name]
-
-    return np.array([amount(item) for item in items], dtype=float)
+    if not items:
+        return np.zeros(0)
+    own_amount = np.array([c.amount or 0.0 for c in items])
+    own_percent = np.array([c.percent or 0.0 for c in items])
+    amounts = own_amount if amount is None else np.asarray(amount, dtype=float)
+    percents = own_percent if percent is None else np.asarray(percent, dtype=float)
+    fx = np.array([fx_rate(c.currency) for c in items])
+    index = {item.name: i for i, item in enumerate(items)}
+    index.update({name: -1 for item in items for name in item.percent_of if name not in index})
+    resolved: dict[int, FloatArray] = {}
+    # Items first, then shares of them; validation has ruled out cycles. (A loop,
+    # not a recursive closure: a closure referring to itself would keep every
+    # trial-sized array alive until the garbage collector runs.)
+    while len(resolved) < len(items):
+        before = len(resolved)
+        for i, item in enumerate(items):
+            if i in resolved:
+                continue
+            if not item.percent_of:
+                resolved[i] = amounts[..., i] * fx[i]
+            elif all(index[name] in resolved for name in item.percent_of):
+                resolved[i] = percents[..., i] * sum(resolved[index[name]] for name in item.percent_of)
+        if len(resolved) == before:
+            raise ValueError("percent_of refers to an item that is missing or refers back to itself")
+    return np.stack(np.broadcast_arrays(*(resolved[i] for i in range(len(items)))), axis=-1)
 
 
 def cost_years(item: CostItem, horizon: int) -> tuple[int, int]:

@@ -74,10 +74,10 @@ import numpy as np
 import numpy.typing as npt
 
 from bidfit import finance
-from bidfit.cashflows import cost_years, schedule
+from bidfit.cashflows import cost_amounts, cost_years, schedule
 from bidfit.errors import InputError, Problem
 from bidfit.flags import Flag
-from bidfit.models import FIELD_BOUNDS, Case, CostItem, Uncertainty, reference_problems, resolve_target
+from bidfit.models import FIELD_BOUNDS, Case, Uncertainty, reference_problems, resolve_target
 from bidfit.results import Verdict, verdict_of
 from bidfit.rules import loss_probability_flag
 
@@ -531,38 +531,10 @@ def _benefit_parts(case: Case, values: Mapping[Key, FloatArray], size: int) -> t
     return captured, schedule(years, start, end, growth, ramp)
 
 
-def _resolve_amount(
-    i: int,
-    items: Sequence[CostItem],
-    amount: FloatArray,
-    percent: FloatArray,
-    fx: Sequence[float],
-    resolved: dict[int, FloatArray],
-) -> FloatArray:
-    """Item ``i``'s amount in the case currency per trial, ``percent_of`` resolved first.
-
-    ``percent * (sum of the named items)`` or ``amount * fx``, in the order of
-    :func:`bidfit.cashflows.cost_amounts`; results are kept in ``resolved``.
-    """
-    if i not in resolved:
-        item = items[i]
-        if item.percent_of:
-            names = [c.name for c in items]
-            parts = [
-                _resolve_amount(names.index(n), items, amount, percent, fx, resolved) for n in item.percent_of
-            ]
-            base: Any = sum(parts)
-            resolved[i] = percent[:, i] * base
-        else:
-            resolved[i] = amount[:, i] * fx[i]
-    return resolved[i]
-
-
 def _cost_total(case: Case, b: int, values: Mapping[Key, FloatArray], size: int) -> FloatArray:
     """Total cost per year of bid number ``b``, shape (size or 1, years) [currency].
 
-    Resolves ``percent_of`` on arrays, in the order of
-    :func:`bidfit.cashflows.cost_amounts`.
+    Resolves ``percent_of`` on arrays with :func:`bidfit.cashflows.cost_amounts`.
     """
     bid = case.bids[b]
     years = np.arange(case.horizon_years + 1)
@@ -572,11 +544,7 @@ def _cost_total(case: Case, b: int, values: Mapping[Key, FloatArray], size: int)
     amount = _param([c.amount or 0.0 for c in items], _columns(values, "cost", b, "amount"), size)
     percent = _param([c.percent or 0.0 for c in items], _columns(values, "cost", b, "percent"), size)
     escalation = _param([c.escalation for c in items], _columns(values, "cost", b, "escalation"), size)
-    fx = [case.fx_rate(c.currency) for c in items]
-    resolved: dict[int, FloatArray] = {}
-    for i in range(len(items)):
-        _resolve_amount(i, items, amount, percent, fx, resolved)
-    amounts = np.stack(np.broadcast_arrays(*(resolved[i] for i in range(len(items)))), axis=-1)
+    amounts = cost_amounts(items, case.fx_rate, amount, percent)
     start, end = np.array([cost_years(c, case.horizon_years) for c in items]).T
     multipliers = schedule(years, start, end, escalation)
     return _weighted_sum(amounts, multipliers, range(len(items)), years.size)
