@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import bidfit
@@ -269,7 +271,12 @@ def test_what_it_takes_respects_the_policy():
 def test_what_it_takes_sentence_and_flag(norway):
     wit = what_it_takes(norway, "Vendor A")
     assert not wit.change("price").works and not wit.change("term").works
-    assert wit.sentence.startswith("To pass: recurring fees of at most EUR 136k a year (-74%).")
+    # At the proposed fee no price works; the fee it would take, or the Sweden option, would do.
+    assert wit.sentence.startswith(
+        "To pass, any one of these is enough: recurring fees of at most EUR 136k a year (-74%); "
+        "or a scope adding Outbound roaming Sweden."
+    )
+    assert wit.change("scope").needed == ["Outbound roaming", "Outbound roaming Sweden"]
     assert wit.flag.code == "WHAT_IT_TAKES" and wit.flag.lever == "recurring_fees"
     assert list(wit.table.index) == ["price", "recurring_fees", "term", "scope", "benefit"]
 
@@ -292,6 +299,10 @@ def test_competitor_inference_by_hand(norway):
 def test_pricing_room_for_the_motivating_case(norway):
     room = pricing_room(norway, "Vendor A", competitor_price=520_000)
     text = repr(room)
-    assert "Customer ceiling price  EUR -614k (break-even)" in text
+    assert re.search(r"Customer ceiling price +EUR -614k \(break-even\)", text)
+    assert re.search(r"Deal room, price +none", text)
+    assert "Recommended: Sweden + Denmark" in text
     assert "recurring fees of at most EUR 136k a year" in text
-    assert "<table>" in room._repr_html_()
+    html = room._repr_html_()
+    assert html.count("<table") == 3  # figures, what it takes, scope options
+    assert "Pricing room: Vendor A" in html and "Recommended: Sweden + Denmark" in html

@@ -1,18 +1,21 @@
-"""Text and HTML views of the pricing room (one row description, two renderers)."""
+"""Views of the pricing room: blocks of :mod:`bidfit.present.view`, rendered as text or HTML."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
 from typing import TYPE_CHECKING
 
 from bidfit import _format as fmt
-from bidfit.present.text import render_table
+from bidfit.present.html import render_blocks_html
+from bidfit.present.text import render_blocks
+from bidfit.present.view import Block, Findings, Heading, Paragraph, Table
 
 if TYPE_CHECKING:
     from bidfit.pricing import OptionsResult, PricingRoom, WhatItTakes
 
 __all__ = [
+    "describe_options",
+    "describe_pricing",
+    "describe_what_it_takes",
     "option_rows",
     "pricing_rows",
     "render_options",
@@ -24,14 +27,8 @@ __all__ = [
     "what_it_takes_rows",
 ]
 
-
-def _html_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 WHAT_IT_TAKES_HEADER = ("Lever", "Now", "Needed", "Change", "What")
+OPTIONS_HEADER = ("Options", "Scope", "Customer NPV", "Verdict", "Vendor margin", "Vendor accepts")
 
 
 def _value(value: object, currency: str, lever: str) -> str:
@@ -45,7 +42,7 @@ def _value(value: object, currency: str, lever: str) -> str:
 
 
 def what_it_takes_rows(wit: WhatItTakes) -> list[tuple[str, ...]]:
-    """One row per lever: lever, now, needed, change, what."""
+    """One row per lever: lever, now, needed, change, what (in words)."""
     return [
         (
             c.lever.replace("_", " "),
@@ -58,31 +55,12 @@ def what_it_takes_rows(wit: WhatItTakes) -> list[tuple[str, ...]]:
     ]
 
 
-def render_what_it_takes(wit: WhatItTakes) -> str:
-    """What it takes: a table of the figures, then each lever in words."""
+def describe_what_it_takes(wit: WhatItTakes) -> list[Block]:
+    """A table of the levers and the sentence that sums them up."""
     if wit.passes_now:
-        return wit.sentence
-    rows = what_it_takes_rows(wit)
-    lines = [
-        f"What it takes for {wit.bid} to pass",
-        render_table(WHAT_IT_TAKES_HEADER[:-1], [r[:-1] for r in rows]),
-    ]
-    lines += [f"  {r[0]}: {r[-1]}" for r in rows]
-    return "\n".join([*lines, wit.sentence])
-
-
-def render_what_it_takes_html(wit: WhatItTakes) -> str:
-    """What it takes, as an HTML table and a sentence."""
-    if wit.passes_now:
-        return f"<p>{escape(wit.sentence)}</p>"
-    return (
-        f"<h4>What it takes for {escape(wit.bid)} to pass</h4>"
-        + _html_table(WHAT_IT_TAKES_HEADER, what_it_takes_rows(wit))
-        + f"<p>{escape(wit.sentence)}</p>"
-    )
-
-
-OPTIONS_HEADER = ("Options", "Scope", "Customer NPV", "Verdict", "Vendor margin", "Vendor accepts")
+        return [Paragraph(wit.sentence)]
+    table = Table(WHAT_IT_TAKES_HEADER, what_it_takes_rows(wit), align="lrrrl")
+    return [Heading(f"What it takes for {wit.bid} to pass"), table, Paragraph(wit.sentence)]
 
 
 def option_rows(result: OptionsResult) -> list[tuple[str, ...]]:
@@ -101,49 +79,40 @@ def option_rows(result: OptionsResult) -> list[tuple[str, ...]]:
     ]
 
 
-def _recommendation(result: OptionsResult) -> str:
+def recommendation(result: OptionsResult) -> str:
+    """The recommended combination of options, in words."""
     best = result.recommended
     if best is None:
         return "No combination keeps the vendor at or above its minimum margin."
     chosen = " + ".join(best["options"]) or "the base offer alone"  # type: ignore[arg-type]
-    return (
-        f"Recommended: {chosen} (customer NPV {fmt.money(float(best['npv']), result.currency)}, "  # type: ignore[arg-type]
-        f"vendor margin {fmt.percent(best['vendor_margin'], 1)})."  # type: ignore[arg-type]
-    )
+    npv = fmt.money(float(best["npv"]), result.currency)  # type: ignore[arg-type]
+    return f"Recommended: {chosen} (customer NPV {npv}, vendor margin {fmt.percent(best['vendor_margin'], 1)})."  # type: ignore[arg-type]
 
 
-def render_options(result: OptionsResult) -> str:
-    """The scope combinations as a table and the recommendation."""
-    return render_table(OPTIONS_HEADER, option_rows(result)) + "\n" + _recommendation(result)
-
-
-def render_options_html(result: OptionsResult) -> str:
-    """The scope combinations as an HTML table and the recommendation."""
-    return _html_table(OPTIONS_HEADER, option_rows(result)) + f"<p>{escape(_recommendation(result))}</p>"
+def describe_options(result: OptionsResult) -> list[Block]:
+    """Every combination of scope options and the recommendation."""
+    table = Table(OPTIONS_HEADER, option_rows(result), title=f"Scope options of {result.bid}", align="llrlrl")
+    return [table, Paragraph(recommendation(result))]
 
 
 def pricing_rows(room: PricingRoom) -> list[tuple[str, str]]:
-    """(figure, value) rows of the pricing room."""
+    """(figure, value) rows of the pricing room: quoted, customer ceiling, vendor floor, deal room."""
     a, cur = room.analysis, room.analysis.currency
+    ceiling = a.ceiling
     rows = [
         ("Quoted one-time price", fmt.money(a.one_time_price, cur)),
         ("Quoted annual fee", fmt.money(a.annual_fee, cur)),
+        ("Customer ceiling price", f"{fmt.money(ceiling.price, cur)} ({ceiling.price_reason})"),
+        ("Customer ceiling fee", f"{fmt.money(ceiling.fee, cur)} ({ceiling.fee_reason})"),
     ]
-    if a.ceiling is not None:
+    deal = a.deal_room
+    if deal is not None:
+        price_range, fee_range = deal.price_range, deal.fee_range
+        margin = f"{fmt.percent(deal.vendor_margin, 1)} (minimum {fmt.percent(deal.min_margin)})"
         rows += [
-            ("Customer ceiling price", f"{fmt.money(a.ceiling.price, cur)} ({a.ceiling.price_reason})"),
-            ("Customer ceiling fee", f"{fmt.money(a.ceiling.fee, cur)} ({a.ceiling.fee_reason})"),
-        ]
-    room_ = a.deal_room
-    if room_ is not None:
-        price_range, fee_range = room_.price_range, room_.fee_range
-        rows += [
-            ("Vendor floor price", fmt.money(room_.floor_price, cur)),
-            ("Vendor floor fee", fmt.money(room_.floor_fee, cur)),
-            (
-                "Vendor margin as quoted",
-                f"{fmt.percent(room_.vendor_margin, 1)} (minimum {fmt.percent(room_.min_margin)})",
-            ),
+            ("Vendor floor price", fmt.money(deal.floor_price, cur)),
+            ("Vendor floor fee", fmt.money(deal.floor_fee, cur)),
+            ("Vendor margin as quoted", margin),
             (
                 "Deal room, price",
                 "none"
@@ -160,34 +129,48 @@ def pricing_rows(room: PricingRoom) -> list[tuple[str, str]]:
     return rows
 
 
-def render_pricing(room: PricingRoom) -> str:
-    """The pricing room as text: figures, findings, what it takes, options, competitor."""
-    rows = pricing_rows(room)
-    width = max(len(k) for k, _ in rows)
-    parts = [f"Pricing room: {room.analysis.name}", *(f"  {k.ljust(width)}  {v}" for k, v in rows)]
-    deal = room.analysis.flag("NO_DEAL_ROOM")
-    if deal is not None:
-        parts.append(f"  {deal}")
-    parts += ["", render_what_it_takes(room.what_it_takes)]
-    if room.options is not None:
-        parts += ["", render_options(room.options)]
-    if room.competitor is not None:
-        parts += ["", room.competitor.sentence]
-    return "\n".join(parts)
-
-
-def render_pricing_html(room: PricingRoom) -> str:
-    """The pricing room as HTML."""
-    parts = [
-        f"<h3>Pricing room: {escape(room.analysis.name)}</h3>",
-        _html_table(("Figure", "Value"), pricing_rows(room)),
+def describe_pricing(room: PricingRoom) -> list[Block]:
+    """The pricing room: figures, the deal-room finding, what it takes, options, competitor."""
+    blocks: list[Block] = [
+        Heading(f"Pricing room: {room.analysis.name}"),
+        Table(("Figure", "Value"), pricing_rows(room), align="ll"),
     ]
     deal = room.analysis.flag("NO_DEAL_ROOM")
     if deal is not None:
-        parts.append(f"<p><b>{escape(deal.code)}</b>: {escape(deal.message)}</p>")
-    parts.append(render_what_it_takes_html(room.what_it_takes))
+        blocks.append(Findings((deal,)))
+    blocks += describe_what_it_takes(room.what_it_takes)
     if room.options is not None:
-        parts.append(render_options_html(room.options))
+        blocks += describe_options(room.options)
     if room.competitor is not None:
-        parts.append(room.competitor._repr_html_())
-    return "<div>" + "".join(parts) + "</div>"
+        blocks.append(Paragraph(room.competitor.sentence))
+    return blocks
+
+
+def render_what_it_takes(wit: WhatItTakes) -> str:
+    """What it takes, as text."""
+    return render_blocks(describe_what_it_takes(wit))
+
+
+def render_what_it_takes_html(wit: WhatItTakes) -> str:
+    """What it takes, as HTML."""
+    return render_blocks_html(describe_what_it_takes(wit))
+
+
+def render_options(result: OptionsResult) -> str:
+    """The scope combinations and the recommendation, as text."""
+    return render_blocks(describe_options(result))
+
+
+def render_options_html(result: OptionsResult) -> str:
+    """The scope combinations and the recommendation, as HTML."""
+    return render_blocks_html(describe_options(result))
+
+
+def render_pricing(room: PricingRoom) -> str:
+    """The pricing room, as text."""
+    return render_blocks(describe_pricing(room))
+
+
+def render_pricing_html(room: PricingRoom) -> str:
+    """The pricing room, as HTML."""
+    return render_blocks_html(describe_pricing(room))
