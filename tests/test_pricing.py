@@ -306,3 +306,12 @@ def test_pricing_room_for_the_motivating_case(norway):
     html = room._repr_html_()
     assert html.count("<table") == 3  # figures, what it takes, scope options
     assert "Pricing room: Vendor A" in html and "Recommended: Sweden + Denmark" in html
+
+
+def test_pricing_room_ignores_uncertainty_on_other_bids(norway):
+    # The pricing room is deterministic: distributions on another bid's costs must not get in the way.
+    norway.uncertainty = [
+        bidfit.Uncertainty(target="cost.Competitor B.Operations.amount", distribution="uniform", low=1, high=2)
+    ]
+    assert not what_it_takes(norway, "Vendor A").change("price").works
+    assert scope_options(norway, "Vendor A").recommended["options"] == ("Sweden", "Denmark")

@@ -66,9 +66,13 @@ def passes(result: BidAnalysis, fail_on: FailOn = "error") -> bool:
     return not any(f.severity in blocking and f.code not in UNFIXABLE for f in result.flags)
 
 
-def _bid_case(case: Case, bid: Bid) -> Case:
-    """The case with only ``bid`` (a variant of one of its bids)."""
-    return case.model_copy(update={"bids": [bid]})
+def _bid_case(case: Case, *bids: Bid) -> Case:
+    """The case with only ``bids`` (variants of its bids), without uncertainty.
+
+    The pricing room is deterministic; an uncertainty naming another bid (or
+    the bid under its old name) would not resolve in the variant case.
+    """
+    return case.model_copy(update={"bids": list(bids), "uncertainty": []})
 
 
 def _base(case: Case, bid: str) -> tuple[Bid, Case, BidCashflows]:
@@ -279,7 +283,7 @@ def _term_lever(case: Case, model: Bid, fail_on: FailOn) -> LeverChange:
     horizon = case.horizon_years
     candidates = sorted((h for h in range(1, 101) if h != horizon), key=lambda h: (abs(h - horizon), -h))
     for h in candidates:
-        variant = case.model_copy(update={"horizon_years": h})
+        variant = _bid_case(case, *case.bids).model_copy(update={"horizon_years": h})
         if reference_problems(variant):
             continue
         if passes(assess(variant, build_cashflows(variant))[model.name], fail_on):
@@ -450,7 +454,7 @@ def scope_options(case: Case, bid: str) -> OptionsResult:
     names = [o.name for o in model.options]
     combos = [c for k in range(len(names) + 1) for c in itertools.combinations(names, k)]
     variants = [model.with_options(c) if c else model.model_copy(update={"options": []}) for c in combos]
-    trial = case.model_copy(update={"bids": variants})
+    trial = _bid_case(case, *variants)
     problems = reference_problems(trial)
     if problems:
         raise InputError(problems)
