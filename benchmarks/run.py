@@ -353,6 +353,188 @@ def check_cold_start(cfg: Config) -> list[Figure]:
     ]
 
 
+# ---------------------------------------------------------------- simulation, deal map, report
+
+
+def simulation_case(horizon: int = 10):
+    """A case with 10 revenue streams, 10 cost items and 20 uncertain inputs."""
+    import bidfit
+
+    streams = [
+        bidfit.RevenueStream(name=f"Stream {i}", annual_amount=100_000 + 10_000 * i, growth=0.02)
+        for i in range(10)
+    ]
+    costs = [
+        bidfit.CostItem(
+            name=f"Item {i}", kind="one_time" if i < 2 else "recurring", amount=150_000 + 5_000 * i
+        )
+        for i in range(10)
+    ]
+    uncertainty = [
+        bidfit.Uncertainty(
+            target=f"revenue.Stream {i}.annual_amount",
+            distribution="normal",
+            mean=s.annual_amount,
+            sd=0.1 * s.annual_amount,
+        )
+        for i, s in enumerate(streams)
+    ] + [
+        bidfit.Uncertainty(
+            target=f"cost.Bid.Item {i}.amount",
+            distribution="triangular",
+            low=0.8 * c.amount,
+            mode=c.amount,
+            high=1.3 * c.amount,  # type: ignore[operator]
+        )
+        for i, c in enumerate(costs)
+    ]
+    return bidfit.Case(
+        name="Simulation benchmark",
+        horizon_years=horizon,
+        discount_rate=0.08,
+        revenue=streams,
+        bids=[bidfit.Bid(name="Bid", costs=costs)],
+        uncertainty=uncertainty,
+    )
+
+
+def simulate_by_hand(case, trials: int, chunk: int, seed: int) -> np.ndarray:
+    """The same maths in plain numpy: draw, build the yearly flows, discount, and find payback."""
+    horizon = case.horizon_years
+    t = np.arange(horizon + 1)
+    growth = np.where(t >= 1, 1.02 ** np.maximum(t - 1, 0), 0.0)  # streams: years 1..n, +2% a year
+    means = np.array([s.annual_amount for s in case.revenue])
+    items = case.bids[0].costs
+    one_time = np.array([c.kind == "one_time" for c in items])
+    modes = np.array([c.amount for c in items])
+    schedule = np.where(one_time[:, None], (t == 0)[None, :], (t >= 1)[None, :]).astype(float)
+    factors = 1.08**-t
+    rng = np.random.default_rng(seed)
+    npv = np.empty(trials)
+    for start in range(0, trials, chunk):
+        n = min(chunk, trials - start)
+        amounts = rng.normal(means, 0.1 * means, (n, means.size))
+        prices = rng.triangular(0.8 * modes, modes, 1.3 * modes, (n, modes.size))
+        net = amounts.sum(axis=1)[:, None] * growth - prices @ schedule
+        npv[start : start + n] = net @ factors
+        cumulative = np.cumsum(net, axis=1)
+        negative = cumulative < 0
+        last = net.shape[1] - 1 - np.argmax(negative[:, ::-1], axis=1)
+        rows = np.arange(n)
+        with np.errstate(all="ignore"):
+            payback = last + (-cumulative[rows, last] / net[rows, np.minimum(last + 1, horizon)])
+        payback[~negative.any(axis=1)] = 0.0
+        payback[negative[:, -1]] = np.nan
+    return npv
+
+
+@benchmark
+def simulation_vs_numpy(cfg: Config) -> list[Figure]:
+    """simulate() with 20 uncertain inputs against the same maths written by hand in numpy."""
+    import tracemalloc
+
+    import bidfit
+
+    case = simulation_case()
+    trials = cfg.rows(1_000_000)
+    chunk = 65_536
+    t_ours, t_ref = best_pair(
+        lambda: bidfit.simulate(case, trials=trials, seed=1, chunk_size=chunk, progress=False),
+        lambda: simulate_by_hand(case, trials, chunk, seed=1),
+        cfg.rounds,
+        1,
+    )
+    ours = bidfit.simulate(case, trials=trials, seed=1, chunk_size=chunk, progress=False).bids["Bid"].npv
+    ref = simulate_by_hand(case, trials, chunk, seed=1)
+    close = abs(float(ours.mean()) - float(ref.mean())) < 4 * float(ref.std()) / math.sqrt(trials)
+    tracemalloc.start()
+    bidfit.simulate(case, trials=trials, seed=1, progress=False)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return [
+        Figure(
+            f"simulate, {count(trials)} trials, 20 uncertain inputs, 10 years",
+            t_ours,
+            "the same maths by hand in numpy",
+            t_ref,
+            1 / 1.5,
+            "within 1.5x",
+            close and peak < 128,
+            f"peak memory {peak:.0f} MiB incl. results (< 128 MiB); mean NPV agrees",
+        )
+    ]
+
+
+@benchmark
+def deal_map_speed(cfg: Config) -> list[Figure]:
+    """A 200 x 200 deal map from a case, against the 0.1 s budget of an interactive sweep."""
+    import bidfit
+
+    case = bidfit.load_sample("norway_roaming")
+    t_ours, _ = best_pair(lambda: bidfit.deal_map(case, "Vendor A", n=200), lambda: None, cfg.rounds * 3)
+    return [
+        Figure(
+            "deal map, 200 x 200 prices x fees", t_ours, "budget (absolute target)", 0.1, 1.0, "under 0.1 s"
+        )
+    ]
+
+
+@benchmark
+def report_workbook_time(cfg: Config) -> list[Figure]:
+    """``bidfit analyze`` of the largest sample to a report workbook, and openpyxl's share of it."""
+    import cProfile
+    import pstats
+    import tempfile
+
+    from bidfit.cli import main
+
+    sample = max(
+        (bidfit_sample for bidfit_sample in _sample_paths()),
+        key=lambda p: p.stat().st_size,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "report.xlsx"
+        run = ["analyze", str(sample), "-o", str(out)]
+        t_report, t_plain = best_pair(
+            lambda: _quiet(main, run), lambda: _quiet(main, ["analyze", str(sample)]), cfg.rounds
+        )
+        profiler = cProfile.Profile()
+        profiler.runcall(_quiet, main, run)
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    in_openpyxl = sum(
+        row[2]
+        for key, row in stats.stats.items()
+        if "/openpyxl/" in key[0] or "/et_xmlfile/" in key[0]  # type: ignore[attr-defined]
+    )
+    return [
+        Figure(
+            f"`bidfit analyze {sample.name} -o report.xlsx`",
+            t_report,
+            "the same without -o (no workbook)",
+            t_plain,
+            0.0,
+            "report only",
+            True,
+            f"openpyxl's share of the time: {in_openpyxl / total:.0%}",
+        )
+    ]
+
+
+def _sample_paths() -> list[Path]:
+    import bidfit
+
+    return [bidfit.sample_path(name) for name in bidfit.sample_names()]
+
+
+def _quiet(fn: Callable[..., object], *args: object) -> object:
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn(*args)
+
+
 # ---------------------------------------------------------------- report
 
 
