@@ -86,7 +86,9 @@ def recommendation(result: OptionsResult) -> str:
         return "No combination keeps the vendor at or above its minimum margin."
     chosen = " + ".join(best["options"]) or "the base offer alone"  # type: ignore[arg-type]
     npv = fmt.money(float(best["npv"]), result.currency)  # type: ignore[arg-type]
-    return f"Recommended: {chosen} (customer NPV {npv}, vendor margin {fmt.percent(best['vendor_margin'], 1)})."  # type: ignore[arg-type]
+    return (
+        f"Recommended: {chosen} (customer NPV {npv}, vendor margin {fmt.percent(best['vendor_margin'], 1)})."  # type: ignore[arg-type]
+    )
 
 
 def describe_options(result: OptionsResult) -> list[Block]:
