@@ -11,7 +11,7 @@ import pytest
 
 import bidfit
 from bidfit import CheckResult, Policy
-from bidfit.review import METRICS, expand_paths
+from bidfit.review import ANALYSIS_METRICS, METRICS, expand_paths, merge_policy
 
 DATA = Path(__file__).parent / "data" / "check"
 TREE = DATA / "tree"
@@ -41,6 +41,7 @@ def test_a_passing_case_against_a_hand_calculation():
     assert entry.metrics["payback_years"] == pytest.approx(1 + 160_000 / 440_000)
     assert list(entry.metrics) == list(METRICS)
     assert result.exit_code == 0 and result.passed and result.status == "passed"
+    assert entry.what_it_takes is None and entry.what_it_takes_sentence is None  # passes: nothing to take
 
 
 def test_a_failing_case_fails_with_the_findings_that_fail_it():
@@ -65,7 +66,17 @@ def test_entries_agree_with_analyze():
     for entry in result.entries:
         bid = analysis.bids[entry.bid]
         assert entry.verdict == bid.verdict and entry.flags == bid.flags
-        assert entry.metrics == {name: getattr(bid, name) for name in METRICS}
+        assert {name: entry.metrics[name] for name in ANALYSIS_METRICS} == {
+            name: getattr(bid, name) for name in ANALYSIS_METRICS
+        }
+        assert (entry.metrics["ceiling_price"], entry.metrics["ceiling_fee"]) == (
+            bid.ceiling.price,
+            bid.ceiling.fee,
+        )
+        room = bid.deal_room
+        assert (entry.metrics["floor_price"], entry.metrics["floor_fee"], entry.metrics["vendor_margin"]) == (
+            (None, None, None) if room is None else (room.floor_price, room.floor_fee, room.vendor_margin)
+        )
 
 
 def test_fail_on_warning_fails_an_at_risk_bid():
@@ -204,3 +215,92 @@ def test_a_broken_workbook_is_an_input_problem(tmp_path):
     result = bidfit.check([path, DATA / "passing.yaml"])
     assert list(result.problems) == [str(path)] and result.exit_code == 2
     assert [e.bid for e in result.entries] == ["Good deal"]
+
+
+# ------------------------------------------------------------------ what it takes, deal room
+
+ANNUITY = (1 - 1.08**-5) / 0.08  # years 1..5 at 8 %
+
+
+def test_what_it_takes_for_a_failing_bid_against_a_hand_calculation():
+    result = bidfit.check(DATA / "failing.yaml")
+    overpriced, lean = result.entries
+    assert lean.passed and lean.what_it_takes is None
+    wit = overpriced.what_it_takes
+    assert wit is not None and not wit.passes_now
+    assert [c.lever for c in wit.changes] == ["price", "recurring_fees", "term", "scope", "benefit"]
+    # Recurring fees run all year 1..5 at 380k of roaming revenue eroding 2 % a year and a 780k price:
+    # NPV binds first, so the fee needed is the break-even fee (PV benefits - price) / annuity factor.
+    pv_benefits = sum(380_000 * 0.98 ** (t - 1) / 1.08**t for t in range(1, 6))
+    fee = wit.change("recurring_fees")
+    assert fee.works and fee.now == 520_000
+    assert fee.needed == pytest.approx((pv_benefits - 780_000) / ANNUITY, rel=1e-9)
+    # No price works: even a free platform leaves 520k a year against at most 380k of benefits.
+    assert not wit.change("price").works and pv_benefits < 520_000 * ANNUITY
+    assert overpriced.what_it_takes_sentence == wit.sentence
+    assert wit.sentence.startswith("To pass: recurring fees of at most EUR 171k a year (-67%).")
+
+
+def test_what_it_takes_uses_the_gates_policy_and_fail_on():
+    policy = Policy(max_payback_years=3)
+    (entry, _) = bidfit.check(DATA / "failing.yaml", policy=policy).entries
+    case = bidfit.load(DATA / "failing.yaml")
+    merged = case.model_copy(update={"policy": merge_policy(case.policy, policy)})
+    assert entry.what_it_takes == bidfit.what_it_takes(merged, "Overpriced", "error")
+    plain = bidfit.check(DATA / "failing.yaml").entries[0].what_it_takes
+    assert entry.what_it_takes.change("recurring_fees").needed < plain.change("recurring_fees").needed
+    # At fail_on warning the at-risk bid fails on THIN_MARGIN, and what it takes is computed for it.
+    (tight,) = bidfit.check(DATA / "at_risk.yaml", fail_on="warning").entries
+    assert tight.what_it_takes == bidfit.what_it_takes(
+        bidfit.load(DATA / "at_risk.yaml"), "Tight deal", "warning"
+    )
+    assert tight.what_it_takes.change("recurring_fees").works
+
+
+def test_what_it_takes_of_a_bid_failing_only_on_what_no_lever_changes():
+    (entry,) = bidfit.check(DATA / "at_risk.yaml", policy=Policy(require_source=True)).entries
+    assert [f.code for f in entry.failures] == ["MISSING_SOURCE"]
+    assert entry.what_it_takes is not None and entry.what_it_takes.passes_now
+    assert entry.what_it_takes_sentence == (
+        "No change of price, fees, term or scope is needed for the customer's side: Tight deal fails only "
+        "on MISSING_SOURCE; see that finding for what fixes it."
+    )
+
+
+def test_what_it_takes_is_computed_once_per_failing_bid_and_never_for_a_passing_one(monkeypatch):
+    from bidfit import review
+    from bidfit.present.review import FORMATS
+
+    calls = []
+
+    def counting(case, bid, fail_on="error"):
+        calls.append(bid)
+        return bidfit.what_it_takes(case, bid, fail_on)
+
+    monkeypatch.setattr(review, "what_it_takes", counting)
+    result = bidfit.check([DATA / "failing.yaml", DATA / "passing.yaml", DATA / "no_deal_room.yaml"])
+    for formatter in FORMATS.values():
+        formatter(result)
+    assert calls == ["Overpriced", "Norway only"]
+
+
+def test_deal_room_figures_and_no_deal_room_against_a_hand_calculation():
+    (entry,) = bidfit.check(DATA / "no_deal_room.yaml").entries
+    m = entry.metrics
+    # The vendor delivers for 630k once and 385k a year and wants 15 % of what the customer pays (PV).
+    required = (630_000 + 385_000 * ANNUITY) / (1 - 0.15)
+    assert m["floor_price"] == pytest.approx(required - 520_000 * ANNUITY, rel=1e-12)
+    assert m["floor_fee"] == pytest.approx((required - 920_000) / ANNUITY, rel=1e-12)
+    assert m["vendor_margin"] == pytest.approx(
+        1 - (630_000 + 385_000 * ANNUITY) / (920_000 + 520_000 * ANNUITY), rel=1e-12
+    )
+    # The default policy binds at break-even: the ceiling is the break-even price and fee.
+    assert (m["ceiling_price"], m["ceiling_fee"]) == (m["max_one_time_price"], m["max_annual_fee"])
+    assert m["ceiling_price"] < 0 < m["floor_price"]  # no price satisfies both sides
+    assert "NO_DEAL_ROOM" in [f.code for f in entry.failures]
+    # Sweden as an option is the smallest change of scope that passes.
+    scope = entry.what_it_takes.change("scope")
+    assert scope.works and scope.needed == ["Outbound roaming", "Outbound roaming Sweden"]
+    # Without the vendor's side there is no floor.
+    failing = bidfit.check(DATA / "failing.yaml").entries[0].metrics
+    assert (failing["floor_price"], failing["floor_fee"], failing["vendor_margin"]) == (None, None, None)

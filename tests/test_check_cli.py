@@ -25,6 +25,7 @@ TREE = DATA / "tree"
 ROOT = Path(__file__).resolve().parents[1]
 PASSING, FAILING, AT_RISK = (str(DATA / n) for n in ("passing.yaml", "failing.yaml", "at_risk.yaml"))
 MALFORMED, INVALID = str(DATA / "malformed.yaml"), str(DATA / "invalid.yaml")
+NO_DEAL = str(DATA / "no_deal_room.yaml")  # Norway-like, with the vendor's side and a Sweden option
 
 
 def run(
@@ -77,6 +78,34 @@ def test_failing_case_exits_1_with_each_finding_and_its_lever():
     assert "    ERROR NEGATIVE_NPV [lever: recurring fees]:" in out
     assert f"  File                         {FAILING} (case: Failing case)" in out
     assert out.endswith("FAILED: 2 bids in 1 file: 1 passed, 1 failed (fail on error)\n")
+
+
+def test_text_says_what_it_takes_after_the_findings_of_a_failing_bid_only():
+    import bidfit
+
+    out = run(FAILING).stdout
+    overpriced, lean = out.split("\n\n")[:2]
+    lines = overpriced.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("  What it takes: ")))
+    assert lines[start - 1].startswith("        ")  # right after the last finding's text
+    assert lines[start].startswith(
+        "  What it takes: To pass: recurring fees of at most EUR 171k a year (-67%)."
+    )
+    assert all(line.startswith("      ") for line in lines[start + 1 :])  # wrapped, indented
+    sentence = bidfit.what_it_takes(bidfit.load(FAILING), "Overpriced").sentence
+    assert " ".join(line.strip() for line in lines[start:]) == f"What it takes: {sentence}"
+    assert "What it takes" not in lean
+
+
+def test_no_deal_room_is_a_finding_and_what_it_takes_names_the_scope_option():
+    done = run(NO_DEAL)
+    assert done.returncode == 1
+    text = " ".join(done.stdout.split())  # unwrapped
+    assert "ERROR NO_DEAL_ROOM [lever: scope]: No price or fee satisfies both sides" in text
+    assert (
+        "What it takes: To pass, any one of these is enough: recurring fees of at most EUR 136k a year "
+        "(-74%), below the vendor's floor of EUR 408k a year; or adding the Sweden option." in text
+    )
 
 
 def test_at_risk_passes_unless_fail_on_warning():
@@ -160,7 +189,7 @@ def test_help_documents_the_exit_codes():
 def test_json_follows_the_published_schema_and_carries_every_figure():
     data, done = check_json(FAILING, AT_RISK, MALFORMED)
     assert done.returncode == 2 and data["exit_code"] == 2 and data["status"] == "invalid"
-    assert data["schema_version"] == "1.0" and data["fail_on"] == "error" and data["passed"] is False
+    assert data["schema_version"] == "1.1" and data["fail_on"] == "error" and data["passed"] is False
     assert data["summary"] == {
         "files": 3,
         "invalid_files": 1,
@@ -183,6 +212,7 @@ def test_json_follows_the_published_schema_and_carries_every_figure():
     flag = overpriced["flags"][0]
     assert flag["code"] == "RUNNING_COST_EXCEEDS_REVENUE" and flag["severity"] == "error"
     assert flag["lever"] == "recurring_fees" and flag["figures"]["recurring_cost_first_year"] == 520_000
+    assert "what_it_takes" not in data["results"][1]  # the at-risk bid passes at fail_on error
     (problem,) = data["input_errors"]
     assert problem == {
         "file": MALFORMED,
@@ -192,6 +222,57 @@ def test_json_follows_the_published_schema_and_carries_every_figure():
         "expected": None,
         "message": "invalid YAML: expected ',' or ']', but got ':'",
     }
+
+
+def test_json_says_what_it_takes_for_a_failing_bid_only():
+    import bidfit
+
+    data, done = check_json(FAILING, NO_DEAL)
+    assert done.returncode == 1
+    overpriced, lean, norway = data["results"]
+    assert "what_it_takes" not in lean
+    wit = bidfit.what_it_takes(bidfit.load(FAILING), "Overpriced")
+    takes = overpriced["what_it_takes"]
+    assert takes["sentence"] == wit.sentence
+    assert [c["lever"] for c in takes["changes"]] == ["price", "recurring_fees", "term", "scope", "benefit"]
+    by_lever = {c["lever"]: c for c in takes["changes"]}
+    assert by_lever["price"] == {
+        "lever": "price",
+        "now": 780_000,
+        "needed": None,
+        "change": None,
+        "works": False,
+        "text": "no one-time price, however low, is enough",
+    }
+    fee = by_lever["recurring_fees"]
+    assert fee["works"] and fee["now"] == 520_000
+    assert fee["needed"] == pytest.approx(wit.change("recurring_fees").needed, rel=1e-12)
+    assert fee["change"] == pytest.approx(fee["needed"] / 520_000 - 1, rel=1e-12)
+    # The fee needed is the break-even fee at the quoted price (NPV binds first).
+    assert fee["needed"] == pytest.approx(overpriced["metrics"]["max_annual_fee"], rel=1e-9)
+    assert by_lever["term"]["now"] == 5 and by_lever["term"]["needed"] is None
+    assert by_lever["scope"]["now"] == ["Outbound roaming"] and by_lever["scope"]["works"] is False
+    # With the vendor's side: NO_DEAL_ROOM like any finding, the deal-room figures, the scope option.
+    assert "NO_DEAL_ROOM" in norway["failures"]
+    (deal,) = [f for f in norway["flags"] if f["code"] == "NO_DEAL_ROOM"]
+    assert deal["severity"] == "error" and deal["lever"] == "scope"
+    m = norway["metrics"]
+    assert m["ceiling_price"] < 0 < m["floor_price"] and 0 < m["vendor_margin"] < 1
+    assert deal["figures"]["floor_price"] == pytest.approx(m["floor_price"])
+    scope = {c["lever"]: c for c in norway["what_it_takes"]["changes"]}["scope"]
+    assert scope["works"] and scope["needed"] == ["Outbound roaming", "Outbound roaming Sweden"]
+    assert overpriced["metrics"]["floor_price"] is None and overpriced["metrics"]["vendor_margin"] is None
+
+
+def test_json_of_a_bid_failing_only_on_what_no_lever_changes(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("require_source = true\n")
+    data, done = check_json(AT_RISK, "--policy", str(policy))
+    assert done.returncode == 1
+    (result,) = data["results"]
+    assert result["failures"] == ["MISSING_SOURCE"]
+    assert result["what_it_takes"]["changes"] == []
+    assert "fails only on MISSING_SOURCE; see that finding" in result["what_it_takes"]["sentence"]
 
 
 def test_json_metrics_match_the_python_api():
@@ -241,7 +322,13 @@ def test_junit_has_a_suite_per_file_a_case_per_bid_failures_and_errors():
     assert failure.text.startswith(
         "ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]: Recurring fees"
     )
-    assert "[FAIL] Overpriced" in overpriced.findtext("system-out")
+    assert failure.text.splitlines()[-1].startswith(
+        "What it takes: To pass: recurring fees of at most EUR 171k a year (-67%)."
+    )
+    assert len(failure.text.splitlines()) == 4  # the three failing findings, then what it takes
+    system_out = overpriced.findtext("system-out")
+    assert "[FAIL] Overpriced" in system_out and "  What it takes: To pass: recurring fees" in system_out
+    assert "What it takes" not in lean.findtext("system-out")
     assert lean.find("failure") is None and lean.find("error") is None
     assert [c.get("name") for c in passing.findall("testcase")] == ["Good deal"]
     assert passing.get("failures") == "0"
@@ -267,7 +354,9 @@ def test_junit_is_well_formed_whatever_the_names(tmp_path):
 
 # ------------------------------------------------------------------ GitHub
 
-COMMAND = re.compile(r"^::(?P<level>error|warning) (?P<props>[^:]*)::(?P<message>(?:[^%\r\n]|%25|%0D|%0A)*)$")
+COMMAND = re.compile(
+    r"^::(?P<level>error|warning|notice) (?P<props>[^:]*)::(?P<message>(?:[^%\r\n]|%25|%0D|%0A)*)$"
+)
 PROPERTY = re.compile(r"^(?P<key>[a-z]+)=(?P<value>(?:[^%:,\r\n]|%25|%0D|%0A|%3A|%2C)*)$")
 
 
@@ -305,8 +394,15 @@ def test_github_annotations_per_finding_and_per_input_problem():
         ("error", "bidfit RUNNING_COST_EXCEEDS_REVENUE: Overpriced"),
         ("error", "bidfit NEGATIVE_NPV: Overpriced"),
         ("error", "bidfit NO_PAYBACK: Overpriced"),
+        ("notice", "bidfit WHAT_IT_TAKES: Overpriced"),  # one per failing bid, after its findings
         ("warning", "bidfit THIN_MARGIN: Tight deal"),
     ]  # info findings (DOMINATED, MISSING_SOURCE) are not annotated
+    notice = findings[3]
+    assert notice["file"] == FAILING
+    assert notice["message"].startswith(
+        "Overpriced (Our quote) in case 'Failing case': worse_off. "
+        "What it takes: To pass: recurring fees of at most EUR 171k a year (-67%)."
+    )
     assert findings[0]["file"] == FAILING
     assert findings[0]["message"].startswith(
         "Overpriced (Our quote) in case 'Failing case': worse_off. "
@@ -337,6 +433,13 @@ def test_github_escapes_percent_cr_lf_colon_and_comma(tmp_path):
     assert done.returncode == 1
     raw = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
     assert len(raw) == 3  # one line each: no raw CR or LF got through
+    (notice,) = [line for line in done.stdout.splitlines() if line.startswith("::notice ")]
+    assert notice.startswith(
+        "::notice file=" + str(tmp_path).replace(":", "%3A") + "/deal%3A 10%25%2C final.yaml,"
+        "title=bidfit WHAT_IT_TAKES%3A Phase 1%3A 50%25 off%2C v2%0D%0Asecond line::"
+        "Phase 1: 50%25 off, v2%0D%0Asecond line (Our quote) in case "
+    )
+    assert "(-67%25)" in notice  # the % of the sentence is escaped too
     assert raw[0].startswith(
         "::error file=" + str(tmp_path).replace(":", "%3A") + "/deal%3A 10%25%2C final.yaml,"
         "title=bidfit RUNNING_COST_EXCEEDS_REVENUE%3A Phase 1%3A 50%25 off%2C v2%0D%0Asecond line::"
@@ -377,6 +480,23 @@ def test_markdown_table_for_a_pull_request_comment(tmp_path):
     assert all(len(re.split(r"(?<!\\)\|", row)) == len(header.split("|")) for row in rows)
     assert "<details><summary>Findings and the lever that fixes each</summary>" in lines
     assert "- **ERROR** `NEGATIVE_NPV` (lever: recurring fees): Over 5 years" in done.stdout
+    # What it takes, inside the collapsible section: the sentence and a table of the levers.
+    details = lines[lines.index("<details><summary>Findings and the lever that fixes each</summary>") :]
+    details = details[: details.index("</details>")]
+    takes = details.index(next(line for line in details if line.startswith("**What it takes:** ")))
+    assert details[takes].startswith(
+        "**What it takes:** To pass: recurring fees of at most EUR 171k a year (-67%)."
+    )
+    table = details[takes + 2 : takes + 9]
+    assert table[:2] == ["| Lever | Now | Needed | Change |", "|---|--:|--:|--:|"]
+    assert table[2:] == [
+        "| price | EUR 780k | - | - |",
+        "| recurring fees | EUR 520k | EUR 171k | -67% |",
+        "| term | 5 years | - | - |",
+        "| scope | Outbound roaming | - | - |",
+        "| benefit | EUR 380k | EUR 742k | +95% |",
+    ]
+    assert done.stdout.count("**What it takes:**") == 1  # the passing bid has none
     assert f"| `{MALFORMED}` | line 6, column 5 | invalid YAML: expected ',' or ']', but got ':' |" in lines
 
 
@@ -495,7 +615,7 @@ import contextlib, io, json, sys
 from bidfit.cli import main
 for fmt in ("text", "json", "junit", "github", "markdown"):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        main(["check", {str(TREE)!r}, {MALFORMED!r}, "--format", fmt, "--policy", {policy!r}])
+        main(["check", {str(TREE)!r}, {MALFORMED!r}, {NO_DEAL!r}, "--format", fmt, "--policy", {policy!r}])
         main(["check", {PASSING!r}, "--format", fmt, "--output", {str(tmp_path / "out")!r}])
 print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
 """
@@ -531,11 +651,27 @@ def test_workbook_problems_name_sheet_and_cell_in_every_format(tmp_path):
 
 def test_the_documented_json_examples_follow_the_schema():
     doc = (ROOT / "docs" / "check-output.md").read_text(encoding="utf-8")
-    whole, problem = (json.loads(block) for block in re.findall(r"```json\n(.*?)```", doc, flags=re.S))
+    whole, takes, problem = (json.loads(block) for block in re.findall(r"```json\n(.*?)```", doc, flags=re.S))
     spec = schema()
     jsonschema.Draft202012Validator(spec).validate(whole)
+    jsonschema.Draft202012Validator({"$defs": spec["$defs"], "$ref": "#/$defs/what_it_takes"}).validate(takes)
     jsonschema.Draft202012Validator({"$defs": spec["$defs"], "$ref": "#/$defs/input_error"}).validate(problem)
     # The example is the real output for the at-risk fixture (run from its folder).
     real = json.loads(run("at_risk.yaml", "--format", "json", cwd=DATA).stdout)
     real["tool"]["version"] = whole["tool"]["version"]
     assert real == whole
+    assert whole["schema_version"] == json.loads(run(PASSING, "--format", "json").stdout)["schema_version"]
+    # The what-it-takes example is the real one of the failing fixture (figures found by bisection).
+    real_takes = json.loads(run(FAILING, "--format", "json").stdout)["results"][0]["what_it_takes"]
+    assert _approx_equal(real_takes, takes), real_takes
+
+
+def _approx_equal(got: object, want: object) -> bool:
+    """Equal, with floats compared to a relative 1e-9."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        return got.keys() == want.keys() and all(_approx_equal(got[k], want[k]) for k in want)
+    if isinstance(want, list) and isinstance(got, list):
+        return len(got) == len(want) and all(_approx_equal(g, w) for g, w in zip(got, want, strict=True))
+    if isinstance(want, float) and isinstance(got, int | float) and not isinstance(got, bool):
+        return got == pytest.approx(want, rel=1e-9)
+    return got == want

@@ -273,9 +273,11 @@ def test_what_it_takes_sentence_and_flag(norway):
     assert not wit.change("price").works and not wit.change("term").works
     # At the proposed fee no price works; the fee it would take, or the Sweden option, would do.
     assert wit.sentence.startswith(
-        "To pass, any one of these is enough: recurring fees of at most EUR 136k a year (-74%); "
-        "or a scope adding Outbound roaming Sweden."
+        "To pass, any one of these is enough: recurring fees of at most EUR 136k a year (-74%), "
+        "below the vendor's floor of EUR 408k a year; or adding the Sweden option."
     )
+    assert wit.sentence.endswith("Separately, it fails on NO_DEAL_ROOM; see that finding for what fixes it.")
+    assert wit.unfixable == ("NO_DEAL_ROOM",)
     assert wit.change("scope").needed == ["Outbound roaming", "Outbound roaming Sweden"]
     assert wit.flag.code == "WHAT_IT_TAKES" and wit.flag.lever == "recurring_fees"
     assert list(wit.table.index) == ["price", "recurring_fees", "term", "scope", "benefit"]
@@ -311,7 +313,9 @@ def test_pricing_room_for_the_motivating_case(norway):
 def test_pricing_room_ignores_uncertainty_on_other_bids(norway):
     # The pricing room is deterministic: distributions on another bid's costs must not get in the way.
     norway.uncertainty = [
-        bidfit.Uncertainty(target="cost.Competitor B.Operations.amount", distribution="uniform", low=1, high=2)
+        bidfit.Uncertainty(
+            target="cost.Competitor B.Operations.amount", distribution="uniform", low=1, high=2
+        )
     ]
     assert not what_it_takes(norway, "Vendor A").change("price").works
     assert scope_options(norway, "Vendor A").recommended["options"] == ("Sweden", "Denmark")

@@ -132,6 +132,131 @@ assert competitor.fee < room < ours.annual_fee
     py("""
 result.plot();  # both bids: benefits against lifetime cost
 """),
+    md("""
+## The pricing room: what the operator can pay against what we can sell for
+
+The last round was a negotiation about price, so put both sides of the table in one view. The
+**customer ceiling** is the most the operator can pay and still be better off; the **vendor floor**
+is the least we can accept and still cover our own cost of delivering the system with our minimum
+margin (15 %). Between the two is the **deal room**: the prices (or fees) both sides can sign.
+
+`pricing_room` gathers it all for one bid: the deal room, the scope options, what it would take for
+the bid to pass, and what the competitor's winning price of EUR 520k implies.
+"""),
+    py("""
+pricing = bidfit.pricing_room(case, "Vendor A", competitor_price=520_000)
+pricing
+"""),
+    md("""
+### The deal room: empty for Norway alone
+
+For Norway alone there was nothing to negotiate. The operator's roaming revenue can pay, over five
+years and in today's money, for a lifetime cost of at most the amount below; our own delivery cost,
+before any margin, is already above it. No price and no fee satisfies both sides: the EUR 0.1M the
+operator asked for, or any other cut, could only have moved the loss from one side to the other.
+What could change was the scope (more revenue at stake) or our delivery cost.
+"""),
+    py("""
+ceiling, deal_room = pricing.analysis.ceiling, pricing.deal_room
+print(f"customer ceiling: price {eur(ceiling.price)} at our fee, or a fee of {eur(ceiling.fee)} a year at our price")
+print(f"vendor floor:     price {eur(deal_room.floor_price)} at our fee, or a fee of {eur(deal_room.floor_fee)} a year "
+      "at our price")
+print(f"the operator can pay at most {eur(ceiling.allowed_pv_cost)} in today's money; "
+      f"we need {eur(deal_room.required_pv_revenue)} (delivery {eur(deal_room.pv_delivery_cost)} plus our margin)")
+assert not deal_room.exists and deal_room.price_range is None and deal_room.fee_range is None
+assert deal_room.pv_delivery_cost > ceiling.allowed_pv_cost  # even at zero margin
+assert pricing.analysis.flag("NO_DEAL_ROOM").severity == "error"
+"""),
+    md("""
+### Scope options: Sweden and Denmark open the room
+
+Sweden and Denmark were on the table as options. Each brings its own subscribers' roaming revenue
+into reach, and its own cost. The table shows every combination from both sides: what the operator
+would gain (its NPV) and the margin we would make. The recommended combination is the one that
+leaves the operator best off among those we can accept.
+"""),
+    py("""
+options = pricing.options
+options
+"""),
+    py("""
+best = options.recommended
+assert best["options"] == ("Sweden", "Denmark") and best["vendor_ok"]
+assert best["npv"] == max(r["npv"] for r in options.rows if r["vendor_ok"])
+# The same figure from analysing the extended bid on its own:
+extended = case.bid("Vendor A").with_options(["Sweden", "Denmark"])
+extended_result = bidfit.analyze(case.model_copy(update={"bids": [extended]})).bids[extended.name]
+assert abs(extended_result.npv - best["npv"]) <= 1e-9 * abs(best["npv"])
+assert extended_result.verdict == "better_off"
+print(f"{extended.name}: the operator gains {eur(extended_result.npv)} in today's money; "
+      f"our margin {best['vendor_margin']:.1%}")
+"""),
+    md("""
+### What it would have taken for Norway alone
+
+Lever by lever, the smallest single change that would have made our Norway-only bid worth it for
+the operator. No one-time price does, not even zero: the yearly fees alone are above the revenue
+they can touch. The recurring fees would have had to fall to the amount in the table; the last row
+says how much revenue would have had to be at stake for the bid as quoted.
+"""),
+    py("""
+wit = pricing.what_it_takes
+wit
+"""),
+    py("""
+import math
+
+fee = wit.change("recurring_fees")
+assert not wit.change("price").works and fee.works
+print(f"no one-time price works at our fee of {eur(fee.now)} a year")
+print(f"the fee it would take: at most {eur(fee.needed)} a year ({fee.change:+.0%})")
+# Check it: our quote with the recurring fees cut to that fee (in whole euros)...
+quote = case.bid("Vendor A")
+scale = math.floor(fee.needed) / fee.now
+cut = quote.model_copy(update={"costs": [
+    c.model_copy(update={"amount": c.amount * scale}) if c.kind == "recurring" else c for c in quote.costs
+]})
+at_that_fee = bidfit.analyze(case.model_copy(update={"bids": [cut]})).bids["Vendor A"]
+# ...no longer leaves the operator worse off, but we would deliver below our floor: still no deal room.
+assert at_that_fee.npv >= 0 and [f.code for f in at_that_fee.errors] == ["NO_DEAL_ROOM"]
+assert fee.needed < deal_room.floor_fee
+print(f"at that fee the operator's NPV is {eur(at_that_fee.npv)}; our floor fee is {eur(deal_room.floor_fee)} a year")
+"""),
+    md("""
+### What the competitor's winning price says
+
+The competitor won at EUR 520k. Assuming it addressed the same revenue, its price tells us which
+yearly fees it could have asked. Against our bid, any fee up to more than ours would have won: our
+bid left the operator so far behind that we were never in the race. The real bound is the operator's own: above
+the break-even fee below, the competitor's bid would have cost the operator money too. Its estimated
+fees (maintenance plus operations by the operator's own staff) are well inside.
+"""),
+    py("""
+inference = pricing.competitor
+print(inference.sentence)
+"""),
+    py("""
+from bidfit import Bid, CostItem
+
+
+def quote_at(price, fee):
+    # A bid for Norway at this one-time price and flat yearly fee, judged on its own.
+    bid = Bid(name="Quote", scope=["Outbound roaming"], costs=[
+        CostItem(name="Price", kind="one_time", amount=price),
+        CostItem(name="Fee", kind="recurring", amount=fee),
+    ])
+    return bidfit.analyze(case.model_copy(update={"bids": [bid]})).bids["Quote"]
+
+
+# At the break-even fee the competitor's bid is worth exactly nothing to the operator...
+assert abs(quote_at(520_000, inference.break_even_fee).npv) < 1e-6 * ours.pv_benefits
+# ...and at the fee to be preferred it is exactly as good (as bad) as ours.
+assert abs(quote_at(520_000, inference.fee_to_be_preferred).npv - ours.npv) < 1e-6 * ours.pv_benefits
+winner = result.bids["Competitor B"]
+assert winner.annual_fee < inference.break_even_fee < ours.annual_fee < inference.fee_to_be_preferred
+print(f"Competitor B's estimated fees: {eur(winner.annual_fee)} a year, "
+      f"against a break-even fee of {eur(inference.break_even_fee)} a year at its price")
+"""),
 ]
 
 UNCERTAINTY: list[Cell] = [

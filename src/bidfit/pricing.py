@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Literal, cast
 import numpy as np
 
 from bidfit import _format as fmt
-from bidfit.analysis import analyze, assess
+from bidfit.analysis import analyze, assess, kernel
 from bidfit.cashflows import BidCashflows, build_cashflows
 from bidfit.errors import InputError, Problem
 from bidfit.flags import Flag, Lever
 from bidfit.metrics import annuity_factor
-from bidfit.models import Bid, Case, reference_problems
+from bidfit.models import MAX_HORIZON_YEARS, Bid, Case, reference_problems
 from bidfit.results import BidAnalysis
 
 if TYPE_CHECKING:
@@ -94,8 +94,19 @@ def _scaled(
     return replace(flows, cost_lines=flows.cost_lines * factors, benefit_lines=flows.benefit_lines * benefits)
 
 
-def _largest_passing(test: Callable[[float], bool], low: float, high: float) -> float:
-    """The largest x in [low, high] with test(x) true, given test(low) true and test(high) false."""
+def _largest_passing(
+    test: Callable[[float], bool], low: float, high: float, guess: float | None = None
+) -> float:
+    """The largest x in [low, high] with test(x) true, given test(low) true and test(high) false.
+
+    ``guess`` is an analytic estimate of the boundary (from the break-even
+    arithmetic); when the full rules confirm it (true at the guess, false just
+    above), it is returned after two evaluations instead of a bisection.
+    """
+    if guess is not None and low < guess < high:
+        for trial in (guess, guess * (1 - 1e-12)):
+            if test(trial) and not test(trial + 1e-9 * max(abs(trial), 1e-300)):
+                return trial
     for _ in range(_BISECTIONS):
         mid = 0.5 * (low + high)
         if mid in (low, high):
@@ -104,8 +115,17 @@ def _largest_passing(test: Callable[[float], bool], low: float, high: float) -> 
     return low
 
 
-def _smallest_passing(test: Callable[[float], bool], low: float, high: float) -> float:
-    """The smallest x in [low, high] with test(x) true, given test(low) false and test(high) true."""
+def _smallest_passing(
+    test: Callable[[float], bool], low: float, high: float, guess: float | None = None
+) -> float:
+    """The smallest x in [low, high] with test(x) true, given test(low) false and test(high) true.
+
+    ``guess`` as in :func:`_largest_passing`.
+    """
+    if guess is not None and low < guess < high:
+        for trial in (guess, guess * (1 + 1e-12)):
+            if test(trial) and not test(trial - 1e-9 * abs(trial)):
+                return trial
     for _ in range(_BISECTIONS):
         mid = 0.5 * (low + high)
         if mid in (low, high):
@@ -158,12 +178,16 @@ class WhatItTakes:
         True when the bid already passes (then no change is needed).
     changes : tuple of LeverChange
         One row per lever: price, recurring_fees, term, scope, benefit.
+    unfixable : tuple of str
+        Codes of findings at or above ``fail_on`` that no lever changes
+        (e.g. ``NO_DEAL_ROOM``); the bid fails on them whatever the levers do.
     """
 
     bid: str
     currency: str
     passes_now: bool
     changes: tuple[LeverChange, ...]
+    unfixable: tuple[str, ...] = ()
 
     def change(self, lever: str) -> LeverChange:
         """The row of ``lever``."""
@@ -183,7 +207,13 @@ class WhatItTakes:
     @property
     def sentence(self) -> str:
         """Every lever that works on its own, in plain words."""
+        other = ", ".join(self.unfixable)
         if self.passes_now:
+            if other:
+                return (
+                    f"No change of price, fees, term or scope is needed for the customer's side: {self.bid} "
+                    f"fails only on {other}; see that finding for what fixes it."
+                )
             return f"{self.bid} passes as quoted."
         working = [c.text for c in self.changes if c.works and c.lever != "benefit"]
         benefit = next((c for c in self.changes if c.lever == "benefit"), None)
@@ -195,6 +225,8 @@ class WhatItTakes:
             lead = "No single change of price, fees, term or scope makes it pass."
         if benefit is not None and benefit.works:
             lead += f" Without a change, {benefit.text}."
+        if other:
+            lead += f" Separately, it fails on {other}; see that finding for what fixes it."
         return lead
 
     @property
@@ -226,15 +258,12 @@ def _price_lever(
     cur, price = result.currency, result.one_time_price
     if price <= 0 or not ok(_scaled(flows, one_time=0.0)):
         return LeverChange("price", price, None, None, "no one-time price, however low, is enough")
-    scale = _largest_passing(lambda s: ok(_scaled(flows, one_time=s)), 0.0, 1.0)
+    guess = result.ceiling.price / price
+    scale = _largest_passing(lambda s: ok(_scaled(flows, one_time=s)), 0.0, 1.0, guess)
     needed = scale * price
-    return LeverChange(
-        "price",
-        price,
-        needed,
-        scale - 1,
-        f"a one-time price of at most {fmt.money(needed, cur)} ({fmt.percent(scale - 1, signed=True)})",
-    )
+    text = f"a one-time price of at most {fmt.money(needed, cur)} ({fmt.percent(scale - 1, signed=True)})"
+    floor = result.deal_room.floor_price if result.deal_room is not None else None
+    return LeverChange("price", price, needed, scale - 1, text + _below_floor(needed, floor, cur, ""))
 
 
 def _fee_lever(
@@ -243,15 +272,23 @@ def _fee_lever(
     cur, fee = result.currency, result.annual_fee
     if fee <= 0 or not ok(_scaled(flows, recurring=0.0)):
         return LeverChange("recurring_fees", fee, None, None, "no cut of the recurring fees alone is enough")
-    scale = _largest_passing(lambda s: ok(_scaled(flows, recurring=s)), 0.0, 1.0)
+    guess = result.ceiling.fee / fee
+    scale = _largest_passing(lambda s: ok(_scaled(flows, recurring=s)), 0.0, 1.0, guess)
     needed = scale * fee
-    return LeverChange(
-        "recurring_fees",
-        fee,
-        needed,
-        scale - 1,
-        f"recurring fees of at most {fmt.money(needed, cur)} a year ({fmt.percent(scale - 1, signed=True)})",
+    text = (
+        f"recurring fees of at most {fmt.money(needed, cur)} a year ({fmt.percent(scale - 1, signed=True)})"
     )
+    floor = result.deal_room.floor_fee if result.deal_room is not None else None
+    return LeverChange(
+        "recurring_fees", fee, needed, scale - 1, text + _below_floor(needed, floor, cur, " a year")
+    )
+
+
+def _below_floor(needed: float, floor: float | None, currency: str, unit: str) -> str:
+    """A warning when the customer's need falls below what the vendor can accept."""
+    if floor is None or needed >= floor:
+        return ""
+    return f", below the vendor's floor of {fmt.money(floor, currency)}{unit}"
 
 
 def _benefit_lever(
@@ -262,12 +299,16 @@ def _benefit_lever(
     first = float(flows.benefits[paying[0]]) if paying.size else 0.0
     if first <= 0:
         return LeverChange("benefit", first, None, None, "the bid addresses no benefit to scale")
-    high = 2.0
+    # Scaling every benefit by k passes the PV conditions once PV costs fit in the allowed share.
+    guess = (
+        result.pv_costs / result.ceiling.allowed_pv_cost * 1.0 if result.ceiling.allowed_pv_cost > 0 else None
+    )
+    high = 2.0 if guess is None or not np.isfinite(guess) else max(2.0, 2 * guess)
     while not ok(_scaled(flows, benefits=high)):
         high *= 2
         if high > 2**40:
             return LeverChange("benefit", first, None, None, "no size of benefit is enough")
-    scale = _smallest_passing(lambda k: ok(_scaled(flows, benefits=k)), 1.0, high)
+    scale = _smallest_passing(lambda k: ok(_scaled(flows, benefits=k)), 1.0, high, guess)
     needed = scale * first
     return LeverChange(
         "benefit",
@@ -280,33 +321,58 @@ def _benefit_lever(
 
 
 def _term_lever(case: Case, model: Bid, fail_on: FailOn) -> LeverChange:
+    """The nearest contract term that passes, ties going to the longer one.
+
+    The bid is built once at the longest term (100 years) and cut to each
+    shorter one: a default ``end_year`` follows the term and explicit years
+    stay put, exactly as a rebuild would give. The finance kernel then runs
+    once over every term.
+    """
     horizon = case.horizon_years
-    candidates = sorted((h for h in range(1, 101) if h != horizon), key=lambda h: (abs(h - horizon), -h))
-    for h in candidates:
-        variant = _bid_case(case, *case.bids).model_copy(update={"horizon_years": h})
-        if reference_problems(variant):
-            continue
-        if passes(assess(variant, build_cashflows(variant))[model.name], fail_on):
+    longest = _bid_case(case, *case.bids).model_copy(update={"horizon_years": MAX_HORIZON_YEARS})
+    full = build_cashflows(longest)[model.name]
+    candidates = sorted(
+        (h for h in range(1, MAX_HORIZON_YEARS + 1) if h != horizon), key=lambda h: (abs(h - horizon), -h)
+    )
+    variants = {h: longest.model_copy(update={"horizon_years": h}) for h in candidates}
+    variants = {h: v for h, v in variants.items() if not reference_problems(v)}
+    cut = {h: _cut_to(full, h) for h in variants}
+    rows = kernel([case.discount_rate] * len(cut), list(cut.values()))
+    for (h, flows), row in zip(cut.items(), rows, strict=True):
+        if passes(assess(variants[h], {model.name: flows}, {model.name: row})[model.name], fail_on):
             word = "longer" if h > horizon else "shorter"
-            return LeverChange(
-                "term",
-                horizon,
-                h,
-                h / horizon - 1,
-                f"a contract term of {h} years instead of {horizon} ({word})",
-            )
-    return LeverChange("term", horizon, None, None, "no contract term from 1 to 100 years is enough")
+            text = f"a contract term of {h} years instead of {horizon} ({word})"
+            return LeverChange("term", horizon, h, h / horizon - 1, text)
+    return LeverChange(
+        "term", horizon, None, None, f"no contract term from 1 to {MAX_HORIZON_YEARS} years is enough"
+    )
 
 
-def _scope_variants(case: Case, model: Bid) -> list[tuple[int, Bid]]:
-    """(size of the change, changed bid) for every other scope the bid could have."""
+def _cut_to(flows: BidCashflows, horizon: int) -> BidCashflows:
+    """The arrays of years ``0..horizon`` only."""
+    keep = slice(0, horizon + 1)
+    vendor = None if flows.vendor_cost_lines is None else flows.vendor_cost_lines[:, keep]
+    return replace(
+        flows,
+        years=flows.years[keep],
+        benefit_lines=flows.benefit_lines[:, keep],
+        pool_lines=flows.pool_lines[:, keep],
+        cost_lines=flows.cost_lines[:, keep],
+        vendor_cost_lines=vendor,
+    )
+
+
+def _scope_variants(case: Case, model: Bid) -> list[tuple[int, Bid, str]]:
+    """(size of the change, changed bid, the change in words) for every other scope the bid could have."""
     if model.options:
         names = [o.name for o in model.options]
-        return [
-            (len(chosen), model.with_options(chosen))
-            for k in range(1, len(names) + 1)
-            for chosen in itertools.combinations(names, k)
-        ]
+        variants = []
+        for k in range(1, len(names) + 1):
+            for chosen in itertools.combinations(names, k):
+                words = " and ".join(chosen)
+                label = f"adding the {words} option{'s' if k > 1 else ''}"
+                variants.append((k, model.with_options(chosen), label))
+        return variants
     streams = [s.name for s in case.revenue]
     if len(streams) > MAX_SCOPE_STREAMS:
         return []
@@ -314,17 +380,22 @@ def _scope_variants(case: Case, model: Bid) -> list[tuple[int, Bid]]:
     variants = []
     for k in range(1, len(streams) + 1):
         for chosen in itertools.combinations(streams, k):
-            if set(chosen) != current:
-                variants.append(
-                    (len(current ^ set(chosen)), model.model_copy(update={"scope": list(chosen)}))
-                )
+            if set(chosen) == current:
+                continue
+            added = [s for s in chosen if s not in current]
+            dropped = [s for s in streams if s in current and s not in chosen]
+            parts = ([f"adding {', '.join(added)}"] if added else []) + (
+                [f"dropping {', '.join(dropped)}"] if dropped else []
+            )
+            variant = model.model_copy(update={"scope": list(chosen)})
+            variants.append((len(current ^ set(chosen)), variant, "a scope " + " and ".join(parts)))
     return variants
 
 
 def _scope_lever(case: Case, model: Bid, result: BidAnalysis, fail_on: FailOn) -> LeverChange:
     now = list(model.scope) or [s.name for s in case.revenue]
-    best: tuple[int, float, Bid] | None = None
-    for size, variant in _scope_variants(case, model):
+    best: tuple[int, float, Bid, str] | None = None
+    for size, variant, label in _scope_variants(case, model):
         if best is not None and size > best[0]:
             continue
         trial = _bid_case(case, variant)
@@ -332,16 +403,10 @@ def _scope_lever(case: Case, model: Bid, result: BidAnalysis, fail_on: FailOn) -
             continue
         outcome = assess(trial, build_cashflows(trial))[variant.name]
         if passes(outcome, fail_on) and (best is None or (size, -outcome.npv) < (best[0], -best[1])):
-            best = (size, outcome.npv, variant)
+            best = (size, outcome.npv, variant, label)
     if best is None:
         return LeverChange("scope", now, None, None, "no other scope is enough")
-    variant = best[2]
-    added = [s for s in variant.scope if s not in now]
-    dropped = [s for s in now if s not in variant.scope]
-    parts = ([f"adding {', '.join(added)}"] if added else []) + (
-        [f"dropping {', '.join(dropped)}"] if dropped else []
-    )
-    return LeverChange("scope", now, list(variant.scope), None, "a scope " + " and ".join(parts))
+    return LeverChange("scope", now, list(best[2].scope), None, best[3])
 
 
 def what_it_takes(case: Case, bid: str, fail_on: FailOn = "error") -> WhatItTakes:
@@ -386,8 +451,12 @@ def what_it_takes(case: Case, bid: str, fail_on: FailOn = "error") -> WhatItTake
     def ok(variant: BidCashflows) -> bool:
         return passes(assess(single, {model.name: variant})[model.name], fail_on)
 
+    blocking = {"error"} if fail_on == "error" else {"error", "warning"}
+    unfixable = tuple(
+        dict.fromkeys(f.code for f in result.flags if f.severity in blocking and f.code in UNFIXABLE)
+    )
     if passes(result, fail_on):
-        return WhatItTakes(model.name, case.currency, True, ())
+        return WhatItTakes(model.name, case.currency, True, (), unfixable)
     changes = (
         _price_lever(single, flows, result, ok),
         _fee_lever(single, flows, result, ok),
@@ -395,7 +464,7 @@ def what_it_takes(case: Case, bid: str, fail_on: FailOn = "error") -> WhatItTake
         _scope_lever(single, model, result, fail_on),
         _benefit_lever(single, flows, result, ok),
     )
-    return WhatItTakes(model.name, case.currency, False, changes)
+    return WhatItTakes(model.name, case.currency, False, changes, unfixable)
 
 
 @dataclass(frozen=True, repr=False)

@@ -9,6 +9,12 @@ recorded and the remaining files are still checked.
 Exit codes (:attr:`CheckResult.exit_code`): 0 when every bid passes, 1 when at
 least one bid fails at or above ``fail_on``, 2 when any input is invalid (even
 if other bids fail too; those are still reported).
+
+For every bid that fails, the result also says what it takes to pass
+(:func:`bidfit.what_it_takes`: the smallest change of price, fees, term or
+scope, and the benefit that would have to be true). It is computed once per
+failing bid, with the gate's policy and ``fail_on``; a passing bid costs
+nothing extra.
 """
 
 from __future__ import annotations
@@ -24,15 +30,27 @@ from bidfit.errors import InputError, Problem
 from bidfit.flags import Flag
 from bidfit.io import CASE_SUFFIXES, load
 from bidfit.models import Case, Policy
+from bidfit.pricing import WhatItTakes, what_it_takes
 from bidfit.results import BidAnalysis, Verdict
 
-__all__ = ["FAIL_ON", "METRICS", "BidCheck", "CheckResult", "check", "expand_paths", "merge_policy"]
+__all__ = [
+    "ANALYSIS_METRICS",
+    "DEAL_ROOM_METRICS",
+    "FAIL_ON",
+    "METRICS",
+    "BidCheck",
+    "CheckResult",
+    "bid_metrics",
+    "check",
+    "expand_paths",
+    "merge_policy",
+]
 
 FailOn = Literal["error", "warning"]
 FAIL_ON: tuple[FailOn, ...] = ("error", "warning")
 """Levels at which a bid fails the gate: on an error finding, or on a warning or worse."""
 
-METRICS: tuple[str, ...] = (
+ANALYSIS_METRICS: tuple[str, ...] = (
     "npv",
     "irr",
     "payback_years",
@@ -49,7 +67,22 @@ METRICS: tuple[str, ...] = (
     "max_annual_fee",
     "benefit_headroom",
 )
-"""The figures reported per bid, in order (see :class:`bidfit.BidAnalysis` for units)."""
+"""The figures of :class:`bidfit.BidAnalysis` reported per bid, by attribute name (units there)."""
+
+DEAL_ROOM_METRICS: tuple[str, ...] = (
+    "ceiling_price",
+    "ceiling_fee",
+    "floor_price",
+    "floor_fee",
+    "vendor_margin",
+)
+"""The deal-room figures reported per bid: the customer's ceiling price [currency] and fee
+[currency/year] under the policy (:attr:`bidfit.BidAnalysis.ceiling`), and the vendor's floor price,
+floor fee and margin as quoted [fraction] (:attr:`bidfit.BidAnalysis.deal_room`; None when the bid
+does not give the vendor's delivery cost)."""
+
+METRICS: tuple[str, ...] = ANALYSIS_METRICS + DEAL_ROOM_METRICS
+"""The figures reported per bid, in order."""
 
 _FAILING: dict[str, frozenset[str]] = {
     "error": frozenset({"error"}),
@@ -88,6 +121,10 @@ class BidCheck:
         bid fails (empty when it passes).
     analysis : BidAnalysis
         The full analysis (cash flows and all), for use from Python.
+    what_it_takes : WhatItTakes or None
+        For a failing bid, the smallest change of each lever that makes it
+        pass under the same policy and ``fail_on`` (see
+        :func:`bidfit.what_it_takes`); None for a passing bid.
     """
 
     file: str
@@ -100,11 +137,17 @@ class BidCheck:
     flags: tuple[Flag, ...]
     failures: tuple[Flag, ...]
     analysis: BidAnalysis = field(repr=False, compare=False)
+    what_it_takes: WhatItTakes | None = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
         """True when no finding is at or above the gate's ``fail_on`` level."""
         return not self.failures
+
+    @property
+    def what_it_takes_sentence(self) -> str | None:
+        """What it takes for the bid to pass, in plain words; None for a passing bid."""
+        return None if self.what_it_takes is None else self.what_it_takes.sentence
 
 
 @dataclass(frozen=True)
@@ -201,8 +244,8 @@ def check(
     Returns
     -------
     CheckResult
-        Every bid's verdict, figures, findings and pass/fail, and every input
-        problem by file.
+        Every bid's verdict, figures, findings and pass/fail, what it takes
+        for each failing bid to pass, and every input problem by file.
 
     Raises
     ------
@@ -220,6 +263,9 @@ def check(
     [('Vendor A', 'worse_off', False), ('Competitor B', 'better_off', True)]
     >>> result.exit_code
     1
+    >>> wit = result.entries[0].what_it_takes  # for the failing bid only
+    >>> wit.change("price").works, round(wit.change("recurring_fees").needed)
+    (False, 135814)
     """
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
@@ -338,8 +384,23 @@ def _load(path: Path) -> Case:
         ) from None
 
 
+def bid_metrics(bid: BidAnalysis) -> dict[str, float | None]:
+    """The figures named in :data:`METRICS` for one bid."""
+    values: dict[str, float | None] = {name: getattr(bid, name) for name in ANALYSIS_METRICS}
+    room = bid.deal_room
+    values.update(
+        ceiling_price=bid.ceiling.price,
+        ceiling_fee=bid.ceiling.fee,
+        floor_price=None if room is None else room.floor_price,
+        floor_fee=None if room is None else room.floor_fee,
+        vendor_margin=None if room is None else room.vendor_margin,
+    )
+    return values
+
+
 def _entry(file: str, case: Case, bid: BidAnalysis, fail_on: FailOn) -> BidCheck:
     failing = _FAILING[fail_on]
+    failures = tuple(f for f in bid.flags if f.severity in failing)
     return BidCheck(
         file=file,
         case=case.name,
@@ -347,8 +408,10 @@ def _entry(file: str, case: Case, bid: BidAnalysis, fail_on: FailOn) -> BidCheck
         vendor=bid.vendor,
         currency=bid.currency,
         verdict=bid.verdict,
-        metrics={name: getattr(bid, name) for name in METRICS},
+        metrics=bid_metrics(bid),
         flags=bid.flags,
-        failures=tuple(f for f in bid.flags if f.severity in failing),
+        failures=failures,
         analysis=bid,
+        # Only for a failing bid (about a quarter of a second each): a passing bid costs nothing.
+        what_it_takes=what_it_takes(case, bid.name, fail_on) if failures else None,
     )

@@ -1,16 +1,25 @@
-"""``bidfit analyze IN [-o OUT.xlsx]``: the verdict table, each bid's findings, and the report workbook."""
+"""``bidfit analyze IN [-o OUT.xlsx]``: the verdict table, each bid's findings, and the report workbook.
+
+After the findings of a bid that leaves the customer worse off comes what it
+takes for it to pass (:func:`bidfit.what_it_takes`); after a bid with scope
+options, every combination of them and the recommended one
+(:func:`bidfit.scope_options`).
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bidfit.analysis import analyze
 from bidfit.errors import InputError, Problem
 from bidfit.io import load
 from bidfit.io.atomic import same_file
-from bidfit.present.text import render_analysis
+
+if TYPE_CHECKING:
+    from bidfit.present.view import Block
+    from bidfit.results import Analysis, BidAnalysis
 
 __all__ = ["add_parser", "run"]
 
@@ -75,11 +84,39 @@ def _check_output(output: str, source: str) -> Path:
     return out
 
 
+def _pricing_blocks(result: Analysis, bid: BidAnalysis) -> list[Block]:
+    """What it takes for a worse-off bid to pass; the scope options of a bid that has them."""
+    from bidfit.present.pricing import describe_options, describe_what_it_takes
+    from bidfit.pricing import scope_options, what_it_takes
+
+    blocks: list[Block] = []
+    if bid.errors:
+        blocks += describe_what_it_takes(what_it_takes(result.case, bid.name, "error"))
+    if result.case.bid(bid.name).options:
+        blocks += describe_options(scope_options(result.case, bid.name))
+    return blocks
+
+
+def describe(result: Analysis) -> list[Block]:
+    """The blocks of :func:`bidfit.present.view.describe_analysis`, with each bid's pricing blocks after its
+    findings (a bid's part starts at its banner)."""
+    from bidfit.present.view import Banner, describe_analysis
+
+    blocks = describe_analysis(result)
+    starts = [i for i, block in enumerate(blocks) if isinstance(block, Banner)]
+    out = blocks[: starts[0]] if starts else list(blocks)
+    for bid, start, end in zip(result, starts, [*starts[1:], len(blocks)], strict=True):
+        out += [*blocks[start:end], *_pricing_blocks(result, bid)]
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the analysis (and write the report); exit 0: the verdicts are information here, not a gate."""
+    from bidfit.present.text import render_blocks
+
     out = _check_output(args.output, args.input) if args.output else None
     result = analyze(load(args.input))
-    print(render_analysis(result))
+    print(render_blocks(describe(result)))
     simulation = None
     if args.simulate:
         from bidfit.present.text import render_simulation

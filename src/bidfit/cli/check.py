@@ -3,7 +3,8 @@
 Checks case files and folders against a policy and exits 0 when every bid
 passes, 1 when at least one bid fails at or above ``--fail-on``, 2 when an
 input is invalid (each problem on one line of stderr; the other files are
-still checked and reported).
+still checked and reported). A failing bid's report says what it takes to
+pass (computed by :func:`bidfit.check`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="check proposals against a review policy; exit 1 when a bid leaves the customer worse off",
         description=(
             "Check case files (.yaml, .yml, .json, .xlsx) or folders of them (searched recursively, "
-            "hidden files and folders skipped) against a review policy."
+            "hidden files and folders skipped) against a review policy. For each bid that fails, every "
+            "format also says what it would take to pass: the smallest change of price, fees, term or scope."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

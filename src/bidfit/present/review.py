@@ -1,9 +1,10 @@
 """Formats of the review gate's result: text, JSON, JUnit XML, GitHub workflow commands, Markdown.
 
 Each formatter takes a :class:`bidfit.review.CheckResult` and returns the
-whole document as a string ending in a newline. The figures are formatted by
-:mod:`bidfit._format` and :mod:`bidfit.present.view`, as everywhere else, so
-a terminal, a CI log and a notebook agree. The JSON layout is published as a
+whole document as a string ending in a newline. Every format says, for each
+failing bid, what it takes to pass (:attr:`bidfit.review.BidCheck.what_it_takes`).
+The figures are formatted by :mod:`bidfit._format` and :mod:`bidfit.present.view`,
+as everywhere else, so a terminal, a CI log and a notebook agree. The JSON layout is published as a
 JSON Schema (``bidfit/schemas/check-result.schema.json``, documented in
 ``docs/check-output.md``).
 """
@@ -15,6 +16,7 @@ import json
 import math
 import os
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import PurePath
@@ -22,12 +24,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 from bidfit import _format as fmt
 from bidfit._version import __version__
-from bidfit.present.text import render_flags
+from bidfit.present.text import WIDTH, render_flags
 from bidfit.present.view import headline, key_figures
 
 if TYPE_CHECKING:
     from bidfit.errors import Problem
     from bidfit.flags import Flag
+    from bidfit.pricing import LeverChange
     from bidfit.review import BidCheck, CheckResult
 
 __all__ = [
@@ -44,7 +47,7 @@ __all__ = [
     "use_colour",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Version of the JSON layout: the minor part grows with added fields, the major part on any
 change that could break a reader."""
 
@@ -96,6 +99,21 @@ def _bold(text: str, colour: bool) -> str:
     return f"\033[1m{text}\033[0m" if colour else text
 
 
+WHAT_IT_TAKES_LABEL = "What it takes:"
+
+
+def _what_it_takes_lines(entry: BidCheck, colour: bool) -> list[str]:
+    sentence = entry.what_it_takes_sentence
+    if sentence is None:
+        return []
+    lines = textwrap.wrap(
+        f"{WHAT_IT_TAKES_LABEL} {sentence}", width=WIDTH, initial_indent="  ", subsequent_indent="      "
+    )
+    if colour:
+        lines[0] = lines[0].replace(WHAT_IT_TAKES_LABEL, _bold(WHAT_IT_TAKES_LABEL, colour), 1)
+    return lines
+
+
 def _text_block(entry: BidCheck, colour: bool) -> list[str]:
     bid = entry.analysis
     mark = "pass" if entry.passed else "FAIL"
@@ -111,11 +129,12 @@ def _text_block(entry: BidCheck, colour: bool) -> list[str]:
                 word = found.group(2)
                 line = found.group(1) + _paint(word, word.lower(), colour) + line[found.end() :]
             lines.append(line)
-    return lines
+    return lines + _what_it_takes_lines(entry, colour)
 
 
 def format_text(result: CheckResult, colour: bool = False, *, show_problems: bool = True) -> str:
-    """One block per bid (verdict, key figures, each finding with its lever), then a summary.
+    """One block per bid (verdict, key figures, each finding with its lever, and for a failing bid
+    a ``What it takes:`` line), then a summary.
 
     Parameters
     ----------
@@ -167,8 +186,34 @@ def _flag_dict(flag: Flag) -> dict[str, Any]:
     }
 
 
-def _entry_dict(entry: BidCheck) -> dict[str, Any]:
+def _lever_value(value: object) -> float | int | list[str] | None:
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _number(value)
+
+
+def _change_dict(change: LeverChange) -> dict[str, Any]:
     return {
+        "lever": change.lever,
+        "now": _lever_value(change.now),
+        "needed": _lever_value(change.needed),
+        "change": _number(change.change),
+        "works": change.works,
+        "text": change.text,
+    }
+
+
+def _what_it_takes_dict(entry: BidCheck) -> dict[str, Any] | None:
+    wit, sentence = entry.what_it_takes, entry.what_it_takes_sentence
+    if wit is None or sentence is None:
+        return None
+    return {"sentence": sentence, "changes": [_change_dict(c) for c in wit.changes]}
+
+
+def _entry_dict(entry: BidCheck) -> dict[str, Any]:
+    data = {
         "file": entry.file,
         "case": entry.case,
         "bid": entry.bid,
@@ -180,6 +225,10 @@ def _entry_dict(entry: BidCheck) -> dict[str, Any]:
         "flags": [_flag_dict(f) for f in entry.flags],
         "failures": [f.code for f in entry.failures],
     }
+    takes = _what_it_takes_dict(entry)
+    if takes is not None:  # a failing bid only: the field is optional (schema 1.1)
+        data["what_it_takes"] = takes
+    return data
 
 
 def _problem_dict(problem: Problem) -> dict[str, Any]:
@@ -252,7 +301,10 @@ def _junit_case(suite: Any, entry: BidCheck) -> None:
             message=_xml_text(f"{entry.verdict}: " + ", ".join(f.code for f in entry.failures)),
             type=entry.verdict,
         )
-        failure.text = _xml_text("\n".join(_flag_line(f) for f in entry.failures))
+        lines = [_flag_line(f) for f in entry.failures]
+        if entry.what_it_takes_sentence is not None:
+            lines.append(f"{WHAT_IT_TAKES_LABEL} {entry.what_it_takes_sentence}")
+        failure.text = _xml_text("\n".join(lines))
     out = ET.SubElement(case, "system-out")
     out.text = _xml_text("\n".join(_text_block(entry, colour=False)))
 
@@ -270,9 +322,10 @@ def format_junit(result: CheckResult) -> str:
     """JUnit XML: one ``testsuite`` per file, one ``testcase`` per bid.
 
     A failing bid has a ``failure`` element (message: verdict and failing
-    codes; text: each failing finding with its lever); an invalid file has a
-    single ``testcase`` with an ``error`` element listing every problem.
-    Each bid's full text block is in ``system-out``.
+    codes; text: each failing finding with its lever, then what it takes to
+    pass); an invalid file has a single ``testcase`` with an ``error``
+    element listing every problem. Each bid's full text block (with the
+    ``What it takes:`` line) is in ``system-out``.
     """
     from xml.etree import ElementTree as ET
 
@@ -340,6 +393,16 @@ def _github_flag(entry: BidCheck, flag: Flag) -> str:
     return _command(_ANNOTATION[flag.severity], properties, message)
 
 
+def _github_what_it_takes(entry: BidCheck) -> list[str]:
+    sentence = entry.what_it_takes_sentence
+    if sentence is None:
+        return []
+    who = f" ({entry.vendor})" if entry.vendor else ""
+    message = f"{entry.bid}{who} in case {entry.case!r}: {entry.verdict}. {WHAT_IT_TAKES_LABEL} {sentence}"
+    properties = {"file": PurePath(entry.file).as_posix(), "title": f"bidfit WHAT_IT_TAKES: {entry.bid}"}
+    return [_command("notice", properties, message)]
+
+
 def _github_problem(problem: Problem) -> str:
     properties = {
         "file": PurePath(problem.file or "").as_posix(),
@@ -358,17 +421,21 @@ def format_github(result: CheckResult) -> str:
 
     Error findings are ``::error``, warnings ``::warning`` (info findings are
     left out); each names the file and puts the bid, the verdict, the code,
-    the lever and the message in the text. An input problem is an ``::error``
-    whose text starts with its place (``Sheet!Cell`` or the field path), with
-    ``line``/``col`` when the place is a line of a YAML, JSON or TOML file.
+    the lever and the message in the text. Each failing bid then gets one
+    ``::notice`` (title ``bidfit WHAT_IT_TAKES: <bid>``) saying what it takes
+    to pass. An input problem is an ``::error`` whose text starts with its
+    place (``Sheet!Cell`` or the field path), with ``line``/``col`` when the
+    place is a line of a YAML, JSON or TOML file.
     The last line is a plain summary. Messages escape ``%``, CR and LF;
     properties also ``:`` and ``,``.
     """
     lines = [
-        _github_flag(entry, flag)
+        line
         for entry in result.entries
-        for flag in entry.flags
-        if flag.severity in _ANNOTATION
+        for line in [
+            *(_github_flag(entry, flag) for flag in entry.flags if flag.severity in _ANNOTATION),
+            *_github_what_it_takes(entry),
+        ]
     ]
     lines += [_github_problem(p) for problems in result.problems.values() for p in problems]
     lines.append(f"bidfit: {result.status.upper()}: {result.summary_line()}")
@@ -416,7 +483,23 @@ def _markdown_details(result: CheckResult) -> list[str]:
             if f.severity != "info"
         ]
         lines.append("")
+        lines += _markdown_what_it_takes(entry)
     lines.append("</details>")
+    return lines
+
+
+def _markdown_what_it_takes(entry: BidCheck) -> list[str]:
+    """The sentence, then a table of the levers (for a failing bid)."""
+    wit, sentence = entry.what_it_takes, entry.what_it_takes_sentence
+    if wit is None or sentence is None:
+        return []
+    lines = [f"**What it takes:** {_cell(sentence)}", ""]
+    if wit.changes:
+        from bidfit.present.pricing import what_it_takes_rows
+
+        lines += ["| Lever | Now | Needed | Change |", "|---|--:|--:|--:|"]
+        lines += ["| " + " | ".join(_cell(c) for c in row[:4]) + " |" for row in what_it_takes_rows(wit)]
+        lines.append("")
     return lines
 
 
@@ -433,7 +516,8 @@ def _markdown_problems(result: CheckResult) -> list[str]:
 
 
 def format_markdown(result: CheckResult) -> str:
-    """A Markdown report for a pull-request comment: a table of bids, findings, input errors."""
+    """A Markdown report for a pull-request comment: a table of bids; in a collapsible section each
+    finding with its lever and, for a failing bid, what it takes to pass; input errors."""
     title = {"passed": "passed", "failed": "failed", "invalid": "found invalid input"}[result.status]
     lines = [f"### bidfit check {title}", "", result.summary_line() + "."]
     if result.entries:
