@@ -255,6 +255,170 @@ def test_policy_fx_and_uncertainty_sheets(tmp_path):
     assert (amount.mean, amount.sd) == (1000.0, 100.0)
 
 
+# --------------------------------------------------------------------------
+# the vendor side and scope options
+# --------------------------------------------------------------------------
+
+THREE_STREAMS = [["name", "annual_amount"], ["Sales", 1000], ["North", 500], ["South", 300]]
+
+
+def test_vendor_costs_margin_and_options_are_read_from_bids_options_and_costs(tmp_path):
+    path = write_book(
+        tmp_path / "vendor.xlsx",
+        small_book(
+            Revenue=THREE_STREAMS,
+            Bids=[["Name", "Vendor", "Scope", "Min margin [%]"], ["A", "Us", "Sales", "15%"]],
+            Options=[["Bid", "Option name", "Streams"], ["A", "North", "North"], ["A", "South", " South "]],
+            Costs=[
+                ["bid", "name", "kind", "amount", "Side", "Option", "percent_of", "percent"],
+                ["A", "Kit", "one_time", 500, None, None, None, None],
+                ["A", "Kit cost", "one_time", 300, " Vendor ", None, None, None],
+                ["A", "North kit", "one_time", 100, "CUSTOMER", "North", None, None],
+                ["A", "North care", "recurring", None, None, "North", "Kit, North kit", "10%"],
+                ["A", "North staff", "recurring", 50, "vendor", "North", None, None],
+            ],
+        ),
+    )
+    (bid,) = bidfit.load(path).bids
+    assert bid.min_margin == 0.15 and bid.scope == ["Sales"]
+    assert [c.name for c in bid.costs] == ["Kit"] and [c.name for c in bid.vendor_costs] == ["Kit cost"]
+    north, south = bid.options
+    assert north == bidfit.ScopeOption(
+        name="North",
+        scope=["North"],
+        costs=[
+            bidfit.CostItem(name="North kit", kind="one_time", amount=100),
+            bidfit.CostItem(
+                name="North care", kind="recurring", percent_of=["Kit", "North kit"], percent=0.1
+            ),
+        ],
+        vendor_costs=[bidfit.CostItem(name="North staff", kind="recurring", amount=50)],
+    )
+    assert south == bidfit.ScopeOption(name="South", scope=["South"])  # an option without costs of its own
+
+
+def test_every_bad_option_side_and_margin_cell_is_reported_at_once(tmp_path):
+    path = write_book(
+        tmp_path / "options.xlsx",
+        small_book(
+            Revenue=THREE_STREAMS,
+            Bids=[["name", "vendor", "scope", "min_margin"], ["A", "Us", None, 15]],
+            Options=[
+                ["bid", "option", "scope"],
+                ["A", "North", "Nort"],
+                ["B", "South", "South"],
+                ["A", "North", "North"],
+                ["A", None, "South"],
+            ],
+            Costs=[
+                ["bid", "name", "kind", "amount", "side", "option"],
+                ["A", "Kit", "one_time", 500, "supplier", None],
+                ["A", "Kit", "one_time", 300, "vendor", "Norht"],
+                ["A", "Kit", "one_time", "x", "vendor", "North"],
+                ["A", "Box", "one_time", 100, None, "North"],
+                ["A", "Y", "one_time", 100, "vendor", None],
+                ["A", "Y", "recurring", 100, "vendor", None],
+            ],
+        ),
+    )
+    problems = problems_of(path)
+    assert list(problems) == [
+        "Bids!C2",
+        "Bids!D2",
+        "Options!C2",
+        "Options!A3",
+        "Options!B4",
+        "Options!B5",
+        "Costs!E2",
+        "Costs!F3",
+        "Costs!D4",
+        "Costs!B7",
+    ]
+    assert problems["Bids!C2"].startswith("a bid with scope options needs the scope of its base offer")
+    assert problems["Bids!D2"].startswith("min_margin must be less than 1 (found 15.0; expected a fraction")
+    assert problems["Options!C2"].startswith("scope names a revenue stream that does not exist: 'Nort'")
+    assert problems["Options!A3"].startswith(
+        "bid 'B' is not on the Bids sheet (found 'B'; expected one of 'A')"
+    )
+    assert problems["Options!B4"] == (
+        "option 'North' of bid 'A' is given twice (found 'North'; expected one row per option of a bid "
+        "(the first is Options!B2))"
+    )
+    assert problems["Options!B5"].startswith("option is required")
+    assert problems["Costs!E2"].startswith("side must be customer (what the customer pays) or vendor")
+    assert "(found 'supplier'; expected customer or vendor (empty = customer))" in problems["Costs!E2"]
+    assert problems["Costs!F3"].startswith(
+        "option 'Norht' is not an option of bid 'A' on the Options sheet (found 'Norht'; expected one of 'North'"
+    )
+    assert problems["Costs!D4"].startswith("amount must be a number >= 0")
+    assert problems["Costs!B7"].startswith("the name 'Y' is used 2 times")
+
+
+def test_an_option_on_costs_without_an_options_sheet_says_to_add_the_row(tmp_path):
+    path = write_book(
+        tmp_path / "no-options.xlsx",
+        small_book(
+            Costs=[
+                ["bid", "name", "kind", "amount", "side", "option"],
+                ["A", "Kit", "one_time", 500, None, None],
+                ["A", "Extra", "one_time", 5, None, "North"],
+            ]
+        ),
+    )
+    assert problems_of(path) == {
+        "Costs!F3": "option 'North' of bid 'A' is not defined: the workbook has no Options sheet (found "
+        "'North'; expected an Options sheet with a row (bid 'A', option 'North', scope: the revenue streams "
+        "it adds), or an empty option for the base offer)"
+    }
+
+
+def test_options_without_a_bids_sheet_need_one_for_the_base_scope(tmp_path):
+    path = write_book(
+        tmp_path / "no-bids.xlsx",
+        small_book(
+            Options=[["bid", "option", "scope"], ["A", "More", "Sales"], ["Z", "Other", None]],
+            Costs=[
+                ["bid", "name", "kind", "amount", "option"],
+                ["A", "Kit", "one_time", 500, None],
+                ["A", "Extra", "one_time", 5, "More"],
+            ],
+        ),
+    )
+    problems = problems_of(path)
+    assert list(problems) == ["Options!A2", "Options!A3"]
+    assert problems["Options!A2"].startswith(
+        "bid 'A' has scope options, so it needs the scope of its base offer"
+    )
+    assert "a Bids sheet (name, vendor, scope) with a row for 'A'" in problems["Options!A2"]
+    assert problems["Options!A3"].startswith("bid 'Z' is not a bid of the Costs sheet (it has no cost rows)")
+
+
+def test_option_and_vendor_cost_problems_point_at_their_cells(tmp_path):
+    path = write_book(
+        tmp_path / "clash.xlsx",
+        small_book(
+            Revenue=THREE_STREAMS,
+            Bids=[["name", "scope", "min_margin"], ["A", "Sales", 0.1]],
+            Options=[["bid", "option", "scope"], ["A", "North", "North"]],
+            Costs=[
+                ["bid", "name", "kind", "amount", "side", "option", "percent_of", "percent", "year"],
+                ["A", "Kit", "one_time", 500, None, None, None, None, None],
+                ["A", "Kit", "one_time", 300, "vendor", None, None, None, None],
+                ["A", "Kit", "one_time", 100, None, "North", None, None, None],
+                ["A", "Care", "recurring", None, "vendor", "North", "Kti", 0.1, None],
+                ["A", "Late", "one_time", 10, "vendor", "North", None, None, 12],
+                ["A", "Bad", "one_time", -1, "vendor", "North", None, None, None],
+            ],
+        ),
+    )
+    problems = problems_of(path)
+    assert list(problems) == ["Costs!B4", "Costs!G5", "Costs!I6", "Costs!D7"]
+    assert problems["Costs!B4"].startswith("the name 'Kit' is already used by the base offer")
+    assert problems["Costs!G5"].startswith("percent_of names 'Kti', which is not a one-time cost of this bid")
+    assert problems["Costs!I6"].startswith("year is outside the horizon (found 12")
+    assert problems["Costs!D7"].startswith("amount must be greater than or equal to 0 (found -1.0")
+
+
 def test_formula_cells_are_read_through_their_saved_result(tmp_path):
     path = write_book(
         tmp_path / "formulas.xlsx", small_book(Revenue=[["name", "annual_amount"], ["Sales", "=12*1000"]])

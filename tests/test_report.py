@@ -36,6 +36,7 @@ INJECTED = {
     "item": "@SUM(A1)",
     "source": "#N/A",
     "customer": "=1+1",
+    "option": "=2+3",
 }
 
 
@@ -109,9 +110,12 @@ def injected_case() -> bidfit.Case:
             "bids.0.name": INJECTED["bid"],
             "bids.0.vendor": INJECTED["vendor"],
             "revenue.0.name": INJECTED["stream"],
+            "bids.0.scope": [INJECTED["stream"]],
+            "bids.1.scope": [INJECTED["stream"]],
             "bids.0.costs.2.name": INJECTED["item"],
             "revenue.0.source": INJECTED["source"],
             "customer": INJECTED["customer"],
+            "bids.0.options.0.name": INJECTED["option"],
             "bids.1.name": "Bell\x07 and\ttab",
         },
     )
@@ -206,8 +210,11 @@ def results_of(book, title: str) -> dict[str, Any]:
     return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(start + 1, start + 7)}
 
 
+FIXED_SHEETS = ["Summary", "Flags", "Pricing", "Inputs"]
+
+
 def bid_titles(book) -> list[str]:
-    return book.sheetnames[3:]
+    return book.sheetnames[len(FIXED_SHEETS) :]
 
 
 def assert_same(spreadsheet: Any, library: float | None, missing: str, what: str) -> None:
@@ -322,9 +329,12 @@ def test_a_hand_calculated_bid_in_libreoffice(tmp_path):
 
 def test_user_text_that_looks_like_a_formula_is_written_as_quoted_text(lab):
     book = openpyxl.load_workbook(lab["paths"]["injected"])
-    summary, inputs, flags = book["Summary"], book["Inputs"], book["Flags"]
+    summary, inputs, flags, pricing = book["Summary"], book["Inputs"], book["Flags"], book["Pricing"]
     bid_sheet = book[bid_titles(book)[0]]
     cells = {
+        "pricing bid": pricing["A5"],
+        "pricing vendor": pricing["B5"],
+        "pricing option": pricing[f"A{row_of(pricing, INJECTED['option'])}"],
         "bid": summary["A7"],
         "vendor": summary["B7"],
         "stream": inputs[f"A{row_of(inputs, INJECTED['stream'])}"],
@@ -372,13 +382,11 @@ def test_libreoffice_shows_the_injected_text_and_computes_nothing_from_it(lab):
 # --------------------------------------------------------------------------
 
 
-def test_the_report_has_summary_flags_inputs_and_one_sheet_per_bid():
+def test_the_report_has_summary_flags_pricing_inputs_and_one_sheet_per_bid():
     analysis = bidfit.analyze(bidfit.load_sample("fixed_broadband"))
     wb = report_workbook(analysis)
     assert wb.sheetnames == [
-        "Summary",
-        "Flags",
-        "Inputs",
+        *FIXED_SHEETS,
         "FTTH urban",
         "FTTH urban and rural",
         "FTTH urban, FWA rural",
@@ -394,6 +402,34 @@ def test_the_report_has_summary_flags_inputs_and_one_sheet_per_bid():
     sheet = wb["FTTH urban"]
     formula = sheet.cell(row_of(sheet, "Urban subscriptions"), 5).value
     assert formula.startswith("=IF(AND(E$4>=Inputs!$I$") and "Inputs!$K$" in formula  # ramp from Inputs
+
+
+def test_the_inputs_register_lists_the_vendor_side_and_the_scope_options():
+    case = bidfit.load_sample("norway_roaming")
+    inputs = report_workbook(bidfit.analyze(case))["Inputs"]
+    start = row_of(
+        inputs, "Vendor side and scope options (inputs of the Pricing sheet; plain values, not live)"
+    )
+    rows = [[c.value for c in row] for row in inputs.iter_rows(min_row=start)]
+    margin = row_of(inputs, "Bid", "Vendor minimum margin", "Unit", "Source") + 1
+    assert [inputs.cell(margin, c).value for c in (1, 2, 3)] == [
+        "Vendor A",
+        0.15,
+        "fraction of the customer's payments, in PV",
+    ]
+    assert ["Vendor A", "Sweden", "Outbound roaming Sweden"] in [r[:3] for r in rows]
+    listed = [(r[0], r[1], r[2], r[3], r[6], r[14]) for r in rows if r[2] in ("customer", "vendor")]
+    vendor_a = case.bid("Vendor A")
+    expected = [("Vendor A", "", "vendor", c.name, c.amount, c.source) for c in vendor_a.vendor_costs]
+    for option in vendor_a.options:
+        expected += [("Vendor A", option.name, "customer", c.name, c.amount, c.source) for c in option.costs]
+        expected += [
+            ("Vendor A", option.name, "vendor", c.name, c.amount, c.source) for c in option.vendor_costs
+        ]
+    assert listed == expected
+    # A case without a vendor side or options has no such section.
+    plain = report_workbook(bidfit.analyze(bidfit.load_sample("service_tiers")))["Inputs"]
+    assert not any(str(c.value).startswith("Vendor side and scope options") for c in plain["A"])
 
 
 def test_charts_are_native_with_straight_lines(tmp_path):
@@ -415,18 +451,22 @@ def test_charts_are_native_with_straight_lines(tmp_path):
 
 @pytest.mark.parametrize(
     "names",
-    [["Summary", "summary", "Inputs"], ["A/B [test]*?:\\", "'quoted'"], ["x" * 40, "x" * 40 + "y", "x" * 31]],
+    [
+        ["Summary", "summary", "Pricing"],
+        ["A/B [test]*?:\\", "'quoted'"],
+        ["x" * 40, "x" * 40 + "y", "x" * 31],
+    ],
 )
 def test_sheet_names_are_valid_and_unique_whatever_the_bids_are_called(tmp_path, names):
     case = bidfit.load_sample("service_tiers")
     case = changed(case, **{f"bids.{i}.name": name for i, name in enumerate(names)})
     path = save_workbook(report_workbook(bidfit.analyze(case)), tmp_path / "names.xlsx")
-    titles = openpyxl.load_workbook(path).sheetnames[3:]
+    titles = bid_titles(openpyxl.load_workbook(path))
     assert len({t.casefold() for t in titles}) == len(titles) == len(case.bids)
     for title in titles:
         assert 0 < len(title) <= 31 and not re.search(r"[\[\]:*?/\\]", title)
         assert not title.startswith("'") and not title.endswith("'")
-        assert title.casefold() not in ("summary", "flags", "inputs", "history")
+        assert title.casefold() not in ("summary", "flags", "pricing", "inputs", "history")
 
 
 # --------------------------------------------------------------------------
@@ -449,7 +489,7 @@ def test_analyze_writes_the_report_and_leaves_the_input_untouched(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Vendor A" in done.stdout and f"wrote {out}" in done.stdout  # the table is still printed
     assert (source.read_bytes(), source.stat().st_mtime_ns) == before
-    assert openpyxl.load_workbook(out).sheetnames[:3] == ["Summary", "Flags", "Inputs"]
+    assert openpyxl.load_workbook(out).sheetnames[:4] == FIXED_SHEETS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "report.xlsx"]  # no temp files
 
 

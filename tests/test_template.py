@@ -55,6 +55,14 @@ def test_the_template_has_drop_downs_formats_and_frozen_headers(tmp_path):
     assert validation_for(wb["Uncertainty"], "B2").formula1 == '"triangular,pert,uniform,normal,lognormal"'
     assert validation_for(costs, "A2").formula1.startswith("Bids!$A$2")
     assert validation_for(costs, "I2").type == "whole"  # years
+    headers = {c.value: c.column_letter for c in costs[1]}
+    assert validation_for(costs, f"{headers['side']}2").formula1 == '"customer,vendor"'
+    option = validation_for(costs, f"{headers['option']}2")
+    assert option.formula1.startswith("Options!$B$2") and option.errorStyle == "warning"
+    assert validation_for(wb["Options"], "A2").formula1.startswith("Bids!$A$2")
+    bids = wb["Bids"]
+    assert bids["D1"].value == "min_margin" and bids["D2"].value == 0.15
+    assert bids["D2"].number_format == "0.0##%" and bids.column_dimensions["D"].number_format == "0.0##%"
     assert revenue.column_dimensions["E"].number_format == "0.0##%"  # growth, also for new rows
     assert costs["E2"].number_format == "#,##0" and costs["E2"].value == 780000
     assert wb["Case"]["B6"].number_format == "0.0##%" and wb["Case"]["B6"].value == 0.08
@@ -164,16 +172,92 @@ def test_the_template_command_refuses_unknown_samples_and_other_suffixes(tmp_pat
     assert done.returncode == 2 and "ending in .xlsx" in done.stderr
 
 
-def test_inputs_the_workbook_cannot_hold_are_refused_not_dropped():
-    case = bidfit.load_sample("norway_roaming")
-    data = case.model_dump()
-    data["bids"][0]["vendor_costs"] = [{"name": "Delivery", "kind": "one_time", "amount": 100}]
+def test_the_vendor_side_and_scope_options_are_rows_of_costs_bids_and_options(tmp_path):
+    wb = openpyxl.load_workbook(write_template(tmp_path / "norway.xlsx", "norway_roaming"))
+    options = [[c.value for c in row] for row in wb["Options"].iter_rows()]
+    assert options == [
+        ["bid", "option", "scope"],
+        ["Vendor A", "Sweden", "Outbound roaming Sweden"],
+        ["Vendor A", "Denmark", "Outbound roaming Denmark"],
+    ]
+    costs = wb["Costs"]
+    column = {c.value: c.column - 1 for c in costs[1]}
+    groups = [
+        (row[column["bid"]].value, row[column["side"]].value, row[column["option"]].value)
+        for row in costs.iter_rows(min_row=2)
+    ]
+    # Each bid: the base offer (customer, then vendor), then each option (customer, then vendor).
+    assert list(dict.fromkeys(groups)) == [
+        ("Vendor A", None, None),
+        ("Vendor A", "vendor", None),
+        ("Vendor A", None, "Sweden"),
+        ("Vendor A", "vendor", "Sweden"),
+        ("Vendor A", None, "Denmark"),
+        ("Vendor A", "vendor", "Denmark"),
+        ("Competitor B", None, None),
+    ]
+    assert [c.value for c in costs[3]][:5] == [
+        "Vendor A",
+        "Installation and integration",
+        "installation",
+        "one_time",
+        140000,
+    ]
+    notes = {(ws.title, c.value): c.comment for ws in wb for c in ws[1] if c.comment is not None}
+    assert "Unit: choice" in notes[("Costs", "side")].text and "vendor" in notes[("Costs", "side")].text
+    assert "Options sheet" in notes[("Costs", "option")].text
+    assert "Unit: fraction, 15% = 0.15" in notes[("Bids", "min_margin")].text
+    assert notes[("Options", "scope")].text.startswith("scope: Names of the revenue streams the option adds")
+
+
+def test_a_case_with_options_vendor_costs_percent_of_and_every_field_round_trips(tmp_path):
+    data = bidfit.load_sample("norway_roaming").model_dump()
+    vendor_a = data["bids"][0]
+    vendor_a["vendor_costs"][2] = {
+        "name": "Maintenance delivery",
+        "category": "maintenance",
+        "kind": "recurring",
+        "percent_of": ["Platform cost of goods"],
+        "percent": 0.18,
+        "start_year": 2,
+        "end_year": 4,
+        "escalation": 0.03,
+    }
+    vendor_a["options"][0]["costs"][2] = {
+        "name": "Sweden maintenance",
+        "kind": "recurring",
+        "percent_of": ["Signalling platform (licence and hardware)", "Sweden platform"],
+        "percent": 0.2,
+    }
+    vendor_a["options"][1]["vendor_costs"] = []
+    vendor_a["options"].append(
+        {"name": "Support only", "costs": [{"name": "Hotline", "kind": "recurring", "amount": 5}]}
+    )
+    vendor_a["min_margin"] = 0.0
+    data["bids"][1]["min_margin"] = 0.1  # a margin without delivery costs is kept too
     case = bidfit.Case.model_validate(data)
+    assert bidfit.load(write_template(tmp_path / "full.xlsx", case)) == case
+
+
+def test_inputs_the_workbook_cannot_hold_are_refused_not_dropped(monkeypatch):
+    import bidfit.io.template as template
+
+    # Every field of the models has a place now; a field added later without a column must be
+    # refused, not silently left out. Pretend the workbook had no place for a bid's margin.
+    held = tuple((kind, fields - {"min_margin"}) for kind, fields in template._HELD)
+    monkeypatch.setattr(template, "_HELD", held)
     with pytest.raises(bidfit.InputError) as info:
-        template_workbook(case)
+        template_workbook(bidfit.load_sample("norway_roaming"))
     (problem,) = info.value.problems
-    assert problem.where == "bids['Vendor A'].vendor_costs"
+    assert problem.where == "bids['Vendor A'].min_margin"
     assert "the input workbook has no place for this input" in problem.message
+
+
+@pytest.mark.parametrize("name", bidfit.sample_names())
+def test_every_input_of_the_samples_has_a_place_in_the_workbook(name):
+    from bidfit.io.template import _not_held
+
+    assert _not_held(bidfit.load_sample(name)) == []
 
 
 def test_template_workbook_builds_in_memory():

@@ -8,10 +8,19 @@ writes an empty or filled one):
 ``Revenue`` (one row per stream)
     columns named like the :class:`bidfit.RevenueStream` fields.
 ``Costs`` (one row per cost item)
-    a ``bid`` column plus the :class:`bidfit.CostItem` fields.
+    a ``bid`` column plus the :class:`bidfit.CostItem` fields, then ``side``
+    (``customer``, what the customer pays, the default; or ``vendor``, the
+    vendor's own delivery cost) and ``option`` (empty for the base offer, or
+    the name of one of the bid's scope options on ``Options``).
 ``Bids`` (optional; one row per bid)
-    ``name, vendor, scope``. Without it, each distinct ``bid`` of ``Costs``
-    is a bid, in order of first appearance.
+    ``name, vendor, scope, min_margin``. Without it, each distinct ``bid`` of
+    ``Costs`` is a bid, in order of first appearance.
+``Options`` (optional; one row per scope option)
+    ``bid, option, scope``: the option's name and the revenue streams it adds
+    to the bid's scope. Its costs are the ``Costs`` rows naming it in their
+    ``option`` column. A ``Costs`` row naming an option that is not on this
+    sheet (or a workbook without the sheet) is an error at that cell: bidfit
+    does not make up an option, whose scope it would not know.
 ``Policy`` (optional; field, value rows)
     the :class:`bidfit.Policy` fields. Severity overrides go one per row,
     ``severity.THIN_MARGIN`` | ``error``, or several in one ``severity`` row,
@@ -140,7 +149,8 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         required=("name", "annual_amount"),
     ),
-    SheetSpec("Bids", "table", ("name", "vendor", "scope"), required=("name",), optional=True),
+    SheetSpec("Bids", "table", ("name", "vendor", "scope", "min_margin"), required=("name",), optional=True),
+    SheetSpec("Options", "table", ("bid", "option", "scope"), required=("bid", "option"), optional=True),
     SheetSpec(
         "Costs",
         "table",
@@ -158,6 +168,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             "end_year",
             "escalation",
             "source",
+            "side",
+            "option",
         ),
         required=("bid", "name", "kind"),
     ),
@@ -202,6 +214,7 @@ _FRACTIONS = frozenset(
         "stress_benefit_cut",
         "max_loss_probability",
         "correlation",
+        "min_margin",
     }
 )
 _OPEN_RATES = frozenset({"growth", "escalation", "percent"})  # no upper bound in the model
@@ -233,14 +246,36 @@ _HINTS: dict[str, str] = {
     "sd": "a number >= 0 in the target's unit",
     "correlation": "a number from -1 to 1",
     "max_payback_years": "a number of years > 0",
+    "side": "customer or vendor (empty = customer)",
+    "option": "the name of a scope option of the bid on the Options sheet, or empty for the base offer",
 }
 
 # Human headers that mean a field, beyond the field's own name.
 _ALIASES: dict[str, dict[str, str]] = {
     "Case": {"horizon": "horizon_years", "casename": "name", "casecurrency": "currency"},
     "Revenue": {"stream": "name", "revenuestream": "name", "amount": "annual_amount", "ramp": "ramp_years"},
-    "Bids": {"bid": "name", "bidname": "name"},
-    "Costs": {"bidname": "bid", "item": "name", "costitem": "name", "type": "kind"},
+    "Bids": {
+        "bid": "name",
+        "bidname": "name",
+        "minimummargin": "min_margin",
+        "vendorminmargin": "min_margin",
+    },
+    "Options": {
+        "bidname": "bid",
+        "name": "option",
+        "optionname": "option",
+        "scopeoption": "option",
+        "streams": "scope",
+    },
+    "Costs": {
+        "bidname": "bid",
+        "item": "name",
+        "costitem": "name",
+        "type": "kind",
+        "paidby": "side",
+        "optionname": "option",
+        "scopeoption": "option",
+    },
     "FX": {"fxrate": "rate", "code": "currency"},
     "Uncertainty": {},
     "Policy": {},
@@ -952,14 +987,15 @@ class _Builder:
         return sheet.title if sheet is not None else name
 
     def bids(self) -> list[dict[str, Any]]:
-        """Bids from the Bids sheet (or the distinct ``bid`` values of Costs), with their costs."""
+        """Bids from the Bids sheet (or the distinct ``bid`` values of Costs), with their costs and options."""
         cost_rows = self.table("Costs")
         listed = "Bids" in self.sheets
         bid_rows = self.table("Bids") if listed else []
         self.where[("bids",)] = self.title("Bids" if listed else "Costs")
         order: list[str] = [str(row.values.get("name", "")) for row in bid_rows]
-        costs_of: dict[str, list[_Row]] = {name: [] for name in order}
+        known = set(order)
         first_cell: dict[str, str] = {}
+        rows_of: dict[str, list[_Row]] = {name: [] for name in order}
         for row in cost_rows:
             bid = row.values.get("bid")
             if bid is None:
@@ -971,7 +1007,7 @@ class _Builder:
                         code="missing",
                     )
                 continue
-            if bid not in costs_of:
+            if bid not in known:
                 if listed:
                     self.problem(
                         row.cells["bid"],
@@ -982,9 +1018,11 @@ class _Builder:
                     )
                     continue
                 order.append(bid)
-                costs_of[bid] = []
+                known.add(bid)
+                rows_of[bid] = []
                 first_cell[bid] = row.cells["bid"]
-            costs_of[bid].append(row)
+            rows_of[bid].append(row)
+        options_of = self.options(order, listed)
         bids: list[dict[str, Any]] = []
         for b, name in enumerate(order):
             if listed:
@@ -996,12 +1034,141 @@ class _Builder:
                 self.where[("bids", b)] = first_cell[name]
                 self.where[("bids", b, "name")] = first_cell[name]
                 entry = {"name": name}
-            for row in costs_of[name]:
-                row.values.pop("bid", None)
-            self.where[("bids", b, "costs")] = self.title("Costs")
-            entry["costs"] = self.items(costs_of[name], ("bids", b, "costs"))
+            options = options_of.get(name, {})
+            if options and not listed:
+                # Without a Bids sheet a bid has no scope, which a bid with options needs.
+                ref = next(iter(options.values())).cells["bid"]
+                self.where[("bids", b, "scope")] = ref
+                self.problem(
+                    ref,
+                    f"bid {name!r} has scope options, so it needs the scope of its base offer",
+                    expected=f"a Bids sheet (name, vendor, scope) with a row for {name!r} and the revenue "
+                    "streams its base offer addresses",
+                    code="missing_scope",
+                )
+            groups = self.cost_groups(name, rows_of[name], options)
+            loc: tuple[str | int, ...] = ("bids", b)
+            entry |= self.cost_lists(groups, None, loc)
+            if options:
+                self.where[("bids", b, "options")] = self.title("Options")
+                entry["options"] = []
+                for o, (option, row) in enumerate(options.items()):
+                    o_loc: tuple[str | int, ...] = ("bids", b, "options", o)
+                    self.where[o_loc] = row.span
+                    self.where[("bids", b, "options", o, "name")] = row.cells["option"]
+                    self.where[("bids", b, "options", o, "scope")] = row.cells.get("scope", row.span)
+                    data: dict[str, Any] = {"name": option}
+                    if row.values.get("scope") is not None:
+                        data["scope"] = row.values["scope"]
+                    entry["options"].append(data | self.cost_lists(groups, option, o_loc))
             bids.append(entry)
         return bids
+
+    def options(self, bids: list[str], listed: bool) -> dict[str, dict[str, _Row]]:
+        """The Options sheet: ``{bid: {option: row}}``, in the sheet's order; problems for bad rows."""
+        out: dict[str, dict[str, _Row]] = {}
+        first: dict[tuple[str, str], str] = {}
+        for row in self.table("Options"):
+            missing = False
+            for fname, what, expected in (
+                ("bid", "the bid the option belongs to", "a bid name"),
+                ("option", "the option's name", "a name, unique among the options of the bid"),
+            ):
+                ref = row.cells.get(fname)
+                if row.values.get(fname) is None and ref is not None and ref not in self.bad_cells:
+                    self.problem(ref, f"{fname} is required: {what}", expected=expected, code="missing")
+                missing = missing or row.values.get(fname) is None
+            if missing:
+                continue
+            bid, option = str(row.values["bid"]), str(row.values["option"])
+            if bid not in bids:
+                self.problem(
+                    row.cells["bid"],
+                    f"bid {bid!r} is not "
+                    + ("on the Bids sheet" if listed else "a bid of the Costs sheet (it has no cost rows)"),
+                    found=bid,
+                    expected="one of " + (", ".join(map(repr, bids)) or "(no bids)"),
+                    code="unknown_name",
+                )
+                continue
+            if (bid, option) in first:
+                self.problem(
+                    row.cells["option"],
+                    f"option {option!r} of bid {bid!r} is given twice",
+                    found=option,
+                    expected=f"one row per option of a bid (the first is {first[(bid, option)]})",
+                    code="duplicate_name",
+                )
+                continue
+            first[(bid, option)] = row.cells["option"]
+            out.setdefault(bid, {})[option] = row
+        return out
+
+    def cost_groups(
+        self, bid: str, rows: list[_Row], options: dict[str, _Row]
+    ) -> dict[tuple[str | None, str], list[_Row]]:
+        """A bid's cost rows by ``(option or None, 'costs' or 'vendor_costs')``; problems for bad ones."""
+        groups: dict[tuple[str | None, str], list[_Row]] = {}
+        for row in rows:
+            side = row.values.pop("side", None)
+            option = row.values.pop("option", None)
+            row.values.pop("bid", None)
+            attr = "costs"
+            if side is not None:
+                word = _key(side)
+                if word not in ("customer", "vendor"):
+                    self.problem(
+                        row.cells["side"],
+                        "side must be customer (what the customer pays) or vendor (the vendor's own "
+                        "delivery cost)",
+                        found=side,
+                        expected=_hint("side"),
+                        code="unknown_choice",
+                    )
+                    continue
+                attr = "vendor_costs" if word == "vendor" else "costs"
+            if option is not None and option not in options:
+                self.unknown_option(row.cells["option"], bid, option, list(options))
+                continue
+            groups.setdefault((option, attr), []).append(row)
+        return groups
+
+    def unknown_option(self, where: str, bid: str, option: str, known: list[str]) -> None:
+        if "Options" not in self.sheets:
+            self.problem(
+                where,
+                f"option {option!r} of bid {bid!r} is not defined: the workbook has no Options sheet",
+                found=option,
+                expected=f"an Options sheet with a row (bid {bid!r}, option {option!r}, scope: the revenue "
+                "streams it adds), or an empty option for the base offer",
+                code="unknown_name",
+            )
+            return
+        self.problem(
+            where,
+            f"option {option!r} is not an option of bid {bid!r} on the Options sheet",
+            found=option,
+            expected=(f"one of {', '.join(map(repr, known))}, " if known else "")
+            + f"an empty cell for the base offer, or a row (bid {bid!r}, option {option!r}, scope) on the "
+            "Options sheet",
+            code="unknown_name",
+        )
+
+    def cost_lists(
+        self,
+        groups: dict[tuple[str | None, str], list[_Row]],
+        option: str | None,
+        loc: tuple[str | int, ...],
+    ) -> dict[str, list[dict[str, Any]]]:
+        """``costs`` and (when given) ``vendor_costs`` of the base offer or of one option."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for attr in ("costs", "vendor_costs"):
+            rows = groups.get((option, attr), [])
+            list_loc = (*loc, attr)
+            self.where[list_loc] = self.title("Costs")
+            if rows or attr == "costs":
+                out[attr] = self.items(rows, list_loc)
+        return out
 
     def fx(self) -> dict[str, Any]:
         rates: dict[str, Any] = {}
@@ -1061,7 +1228,7 @@ class _Builder:
                 (part for part in reversed(loc) if isinstance(part, str) and part != "[key]"), ""
             )
             if p.code == "duplicate_name" and where in self.sheets_titles():
-                where = self.duplicate_cells(loc) or where
+                where = self.duplicate_cells(loc, p.message) or where
             out.append(
                 Problem(
                     where,
@@ -1077,8 +1244,12 @@ class _Builder:
     def sheets_titles(self) -> set[str]:
         return {s.title for s in self.sheets.values()} | {s.name for s in SHEETS}
 
-    def duplicate_cells(self, loc: tuple[str | int, ...]) -> str:
-        """The name cells of the second and later uses of a name in the list at ``loc``."""
+    def duplicate_cells(self, loc: tuple[str | int, ...], message: str = "") -> str:
+        """The name cells of the second and later uses of a name in the list at ``loc``.
+
+        A name that clashes with another list (an option's cost named like a
+        cost of the base offer) is found through the name quoted in ``message``.
+        """
         names: list[tuple[str, str]] = []
         i = 0
         while (ref := self.where.get((*loc, i, "name"))) is not None:
@@ -1091,6 +1262,8 @@ class _Builder:
             if counts[name] > 1 and name in seen:
                 later.append(ref)
             seen.add(name)
+        if not later:
+            later = [ref for ref, name in names if f"the name {name!r} is already used" in message]
         return ", ".join(later)
 
     def value_at(self, ref: str) -> str:
@@ -1141,6 +1314,8 @@ _REFERENCE_CODES = frozenset(
         "end_before_start",
         "cycle",
         "out_of_range",
+        "missing_scope",
+        "too_many",
     }
 )
 """Codes of the problems :func:`bidfit.models.reference_problems` finds (names, years, FX)."""
@@ -1165,24 +1340,48 @@ def _cross_reference_problems(data: dict[str, Any], first: list[Problem]) -> lis
     left_out: set[str] = set()
     moved: dict[tuple[str | int, ...], tuple[str | int, ...]] = {}
 
-    def keep(items: list[Any], loc: tuple[str | int, ...]) -> list[Any]:
+    def unusable(prefix: tuple[str | int, ...]) -> bool:
+        """The item at ``prefix`` has a problem as a whole or in its name."""
+        return any(tuple(p.loc) == prefix for p in first) or broken(*prefix, "name")
+
+    def usable_fields(item: dict[str, Any], prefix: tuple[str | int, ...]) -> dict[str, Any]:
+        """The item without its fields that have a problem of their own (a bad min_margin)."""
+        n = len(prefix)
+        bad = {p.loc[n] for p in first if tuple(p.loc[:n]) == prefix and len(p.loc) > n}
+        return {k: v for k, v in item.items() if k not in bad or k in (*lists, "options")}
+
+    def keep(items: list[Any], old: tuple[str | int, ...], new: tuple[str | int, ...]) -> list[Any]:
         kept: list[Any] = []
         for i, item in enumerate(items):
-            if broken(*loc, i):
+            if broken(*old, i):
                 left_out.add(str(item.get("name", item.get("target", ""))))
                 continue
-            new_loc = (*loc, len(kept))
-            moved[new_loc] = (*loc, i)
+            key = (*new, len(kept))
+            moved[key] = (*old, i)
             kept.append(item)
         return kept
 
+    lists = ("costs", "vendor_costs")
     bids: list[dict[str, Any]] = []
     for b, bid in enumerate(data.get("bids", [])):
-        if any(tuple(p.loc[:2]) == ("bids", b) and p.loc[2:3] != ("costs",) for p in first):
+        if unusable(("bids", b)):
             left_out.add(str(bid.get("name", "")))
             continue
-        moved[("bids", len(bids))] = ("bids", b)
-        bids.append({**bid, "costs": keep(bid.get("costs", []), ("bids", len(bids), "costs"))})
+        nb = len(bids)
+        moved[("bids", nb)] = ("bids", b)
+        kept = usable_fields(bid, ("bids", b))
+        kept |= {a: keep(bid.get(a, []), ("bids", b, a), ("bids", nb, a)) for a in lists}
+        options: list[dict[str, Any]] = []
+        for o, option in enumerate(bid.get("options", [])):
+            old = ("bids", b, "options", o)
+            if unusable(old):
+                continue
+            new = ("bids", nb, "options", len(options))
+            moved[new] = old
+            kept_option = usable_fields(option, old)
+            options.append(kept_option | {a: keep(option.get(a, []), (*old, a), (*new, a)) for a in lists})
+        kept["options"] = options
+        bids.append(kept)
     fx = {code: rate for code, rate in data.get("fx", {}).items() if not broken("fx", code)}
     left_out.update(set(data.get("fx", {})) - set(fx))
     clean = {
@@ -1190,15 +1389,11 @@ def _cross_reference_problems(data: dict[str, Any], first: list[Problem]) -> lis
         "horizon_years": data.get("horizon_years"),
         "discount_rate": 0.0,
         "currency": data.get("currency", "EUR"),
-        "revenue": keep(data.get("revenue", []), ("revenue",)),
+        "revenue": keep(data.get("revenue", []), ("revenue",), ("revenue",)),
         "bids": bids,
         "fx": fx,
-        "uncertainty": keep(data.get("uncertainty", []), ("uncertainty",)),
+        "uncertainty": keep(data.get("uncertainty", []), ("uncertainty",), ("uncertainty",)),
     }
-    # Costs were numbered within the kept bids: map them back through their bid.
-    for (kind, *rest), old in list(moved.items()):
-        if kind == "bids" and len(rest) == 3:
-            moved[("bids", rest[0], "costs", rest[2])] = (*moved[("bids", rest[0])], "costs", old[3])
     try:
         validate_case(clean)
     except InputError as exc:

@@ -2,13 +2,15 @@
 
 :func:`template_workbook` builds the workbook that :func:`bidfit.io.excel.read_workbook`
 reads: an ``Instructions`` sheet, then ``Case``, ``Revenue``, ``Bids``,
-``Costs``, ``Policy``, ``FX`` and ``Uncertainty`` with a header row of the
-field names. Each header carries a comment saying what the field means and its
+``Options``, ``Costs``, ``Policy``, ``FX`` and ``Uncertainty`` with a header
+row of the field names. Each header carries a comment saying what the field means and its
 unit; enumerated fields have drop-down lists; rates are formatted as
 percentages and amounts with thousands separators; header rows are frozen.
 
 A template filled from a case reads back into the same case
-(``read_workbook(path) == case``).
+(``read_workbook(path) == case``), the vendor side and scope options included:
+each bid's ``Costs`` rows come in the order base offer (customer, then
+``side`` vendor), then each option (customer, then vendor).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bidfit.errors import InputError, Problem
 from bidfit.flags import FLAG_CODES, SEVERITIES
 from bidfit.io.excel import SHEETS, SheetSpec, save_workbook, write_text
-from bidfit.models import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case
+from bidfit.models import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case, CostItem
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -30,6 +32,7 @@ __all__ = ["FIELD_HELP", "template_workbook", "write_template"]
 _DISTRIBUTIONS = tuple(DISTRIBUTION_PARAMETERS)
 _STREAM_KINDS = ("revenue", "saving", "avoided_cost")
 _COST_KINDS = ("one_time", "recurring")
+_SIDES = ("customer", "vendor")
 _CURRENCIES = (
     "EUR",
     "USD",
@@ -92,7 +95,25 @@ FIELD_HELP: dict[tuple[str, str], tuple[str, str]] = {
     ("Bids", "name"): ("Unique name of the bid; the Costs sheet's bid column refers to it.", "text"),
     ("Bids", "vendor"): ("Who offers it.", "text"),
     ("Bids", "scope"): (
-        "Names of the revenue streams the bid addresses, separated by commas; empty = all.",
+        "Names of the revenue streams the bid addresses, separated by commas; empty = all. A bid with "
+        "scope options needs the scope of its base offer here.",
+        "text",
+    ),
+    ("Bids", "min_margin"): (
+        "Optional: the vendor's least acceptable margin on what the customer pays, in present value "
+        "(margin = 1 - PV of the vendor's delivery cost / PV of the customer's payments). With the "
+        "vendor's delivery cost (Costs rows with side vendor) it gives the vendor's floor and the deal "
+        "room; empty = 0.",
+        "fraction, 15% = 0.15",
+    ),
+    ("Options", "bid"): ("The bid the option extends: a name from the Bids sheet.", "text"),
+    ("Options", "option"): (
+        "Name of the scope option (e.g. Sweden), unique within its bid. Its costs are the Costs rows "
+        "naming it in their option column.",
+        "text",
+    ),
+    ("Options", "scope"): (
+        "Names of the revenue streams the option adds to the bid's scope, separated by commas.",
         "text",
     ),
     ("Costs", "bid"): ("The bid this cost belongs to: a name from the Bids sheet.", "text"),
@@ -119,6 +140,16 @@ FIELD_HELP: dict[tuple[str, str], tuple[str, str]] = {
     ("Costs", "end_year"): ("Last year a recurring cost is paid; empty = the horizon.", "year"),
     ("Costs", "escalation"): ("Compound yearly price change of a recurring cost.", "fraction per year"),
     ("Costs", "source"): ("Where the figure comes from.", "text"),
+    ("Costs", "side"): (
+        "customer: what the customer pays (empty = customer); vendor: the vendor's own cost to deliver "
+        "the bid, for its floor price and margin.",
+        "choice",
+    ),
+    ("Costs", "option"): (
+        "Empty for the base offer; or the name of a scope option of the bid (listed on the Options "
+        "sheet) that this cost belongs to.",
+        "text",
+    ),
     ("Policy", "max_payback_years"): ("Longest acceptable payback; empty = no limit.", "years"),
     ("Policy", "min_benefit_cost_ratio"): ("Least acceptable PV benefits / PV costs; empty = 1.0.", "ratio"),
     ("Policy", "min_benefit_headroom"): (
@@ -179,6 +210,7 @@ _FORMATS: dict[str, str] = {
     "min_benefit_headroom": _PERCENT,
     "stress_benefit_cut": _PERCENT,
     "max_loss_probability": _PERCENT,
+    "min_margin": _PERCENT,
     "annual_amount": _MONEY,
     "amount": _MONEY,
     "horizon_years": "0",
@@ -198,8 +230,14 @@ _INSTRUCTIONS = (
     "",
     "Case: one row per field (name, customer, currency, horizon_years, discount_rate).",
     "Revenue: one row per revenue stream, saving or avoided cost the bids can affect.",
-    "Bids: one row per bid (name, vendor, scope). Without this sheet each distinct bid on Costs is a bid.",
-    "Costs: one row per cost item the customer pays; the bid column names the bid.",
+    "Bids: one row per bid (name, vendor, scope, min_margin). Without this sheet each distinct bid on Costs "
+    "is a bid.",
+    "Options (optional): one row per scope option of a bid (bid, option, scope: the revenue streams it adds).",
+    "Costs: one row per cost item; the bid column names the bid. side: empty or customer for what the customer "
+    "pays,",
+    "   vendor for the vendor's own delivery cost (with min_margin on Bids: the vendor's floor and the deal "
+    "room).",
+    "   option: empty for the base offer, or the name of the scope option (from Options) the cost belongs to.",
     "Policy (optional): review thresholds; empty values keep the defaults.",
     "FX (optional): units of case currency per unit of each other currency used.",
     "Uncertainty (optional): distributions on inputs, for bidfit's simulation.",
@@ -333,8 +371,10 @@ def _table_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]], case
             _list_validation(ws, _currencies(case), span, strict=False)
         elif name in ("year", "start_year", "end_year", "ramp_years"):
             _year_validation(ws, span)
-        elif spec.name == "Costs" and name == "bid":
+        elif (spec.name, name) in (("Costs", "bid"), ("Options", "bid")):
             _bid_validation(ws, span)
+        elif (spec.name, name) == ("Costs", "option"):
+            _option_validation(ws, span)
         text_wide = name in (
             "name",
             "source",
@@ -344,6 +384,7 @@ def _table_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]], case
             "vendor",
             "bid",
             "correlated_with",
+            "option",
         )
         ws.column_dimensions[letter].width = 30 if text_wide else max(12, len(name) + 4)
     for r, item in enumerate(rows, 2):
@@ -357,6 +398,7 @@ def _choices(sheet: str, name: str) -> tuple[str, ...]:
         ("Revenue", "kind"): _STREAM_KINDS,
         ("Costs", "kind"): _COST_KINDS,
         ("Costs", "category"): COST_CATEGORIES,
+        ("Costs", "side"): _SIDES,
         ("Uncertainty", "distribution"): _DISTRIBUTIONS,
     }.get((sheet, name), ())
 
@@ -368,6 +410,19 @@ def _bid_validation(ws: Worksheet, span: str) -> None:
     dv.errorStyle = "warning"
     dv.errorTitle = "Not on the Bids sheet"
     dv.error = "This bid is not on the Bids sheet; add it there (or delete the Bids sheet)."
+    dv.add(span)
+    ws.add_data_validation(dv)
+
+
+def _option_validation(ws: Worksheet, span: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(type="list", formula1=f"Options!$B$2:$B${_ROWS_FORMATTED + 1}", allow_blank=True)
+    dv.errorStyle = "warning"
+    dv.errorTitle = "Not on the Options sheet"
+    dv.error = (
+        "This option is not on the Options sheet; add a row there (bid, option, scope) or leave it empty."
+    )
     dv.add(span)
     ws.add_data_validation(dv)
 
@@ -406,10 +461,22 @@ def _policy_rows(case: Case | None) -> list[tuple[str, Any]]:
 def _item_rows(case: Case | None) -> dict[str, list[dict[str, Any]]]:
     if case is None:
         return {}
-    costs = [{"bid": bid.name, **item.model_dump()} for bid in case.bids for item in bid.costs]
+    costs: list[dict[str, Any]] = []
+    for bid in case.bids:
+        parts: list[tuple[str | None, list[CostItem], list[CostItem]]] = [(None, bid.costs, bid.vendor_costs)]
+        parts += [(o.name, o.costs, o.vendor_costs) for o in bid.options]
+        for option, customer, vendor in parts:
+            costs += [{"bid": bid.name, **c.model_dump(), "option": option} for c in customer]
+            costs += [{"bid": bid.name, **c.model_dump(), "side": "vendor", "option": option} for c in vendor]
     return {
         "Revenue": [stream.model_dump() for stream in case.revenue],
-        "Bids": [{"name": b.name, "vendor": b.vendor or None, "scope": b.scope or None} for b in case.bids],
+        "Bids": [
+            {"name": b.name, "vendor": b.vendor or None, "scope": b.scope or None, "min_margin": b.min_margin}
+            for b in case.bids
+        ],
+        "Options": [
+            {"bid": b.name, "option": o.name, "scope": o.scope or None} for b in case.bids for o in b.options
+        ],
         "Costs": costs,
         "FX": [{"currency": code, "rate": rate} for code, rate in case.fx.items()],
         "Uncertainty": [u.model_dump() for u in case.uncertainty],
@@ -424,8 +491,9 @@ def _columns(name: str) -> set[str]:
 _HELD: tuple[tuple[str, set[str]], ...] = (
     ("case", _columns("Case") | {"revenue", "bids", "policy", "fx", "uncertainty"}),
     ("revenue", _columns("Revenue")),
-    ("bid", _columns("Bids") | {"costs"}),
-    ("cost", _columns("Costs") - {"bid"}),
+    ("bid", _columns("Bids") | {"costs", "vendor_costs", "options"}),
+    ("option", {"name", "scope", "costs", "vendor_costs"}),
+    ("cost", _columns("Costs") - {"bid", "side", "option"}),
     ("policy", _columns("Policy")),
     ("uncertainty", _columns("Uncertainty")),
 )
@@ -441,6 +509,12 @@ def _not_held(case: Case) -> list[str]:
         where = f"bids[{bid.name!r}]"
         objects += [("bid", where, bid)]
         objects += [("cost", f"{where}.costs[{c.name!r}]", c) for c in bid.costs]
+        objects += [("cost", f"{where}.vendor_costs[{c.name!r}]", c) for c in bid.vendor_costs]
+        for option in bid.options:
+            o_where = f"{where}.options[{option.name!r}]"
+            objects += [("option", o_where, option)]
+            objects += [("cost", f"{o_where}.costs[{c.name!r}]", c) for c in option.costs]
+            objects += [("cost", f"{o_where}.vendor_costs[{c.name!r}]", c) for c in option.vendor_costs]
     lost = []
     for kind, where, obj in objects:
         for name, info in type(obj).model_fields.items():
@@ -465,15 +539,15 @@ def template_workbook(case: Case | None = None) -> Workbook:
     Raises
     ------
     InputError
-        If ``case`` has inputs the workbook has no place for (such as a bid's
-        ``vendor_costs`` or ``options``), rather than leaving them out.
+        If ``case`` has inputs the workbook has no place for (a model field
+        added without a column), rather than leaving them out.
 
     Examples
     --------
     >>> import bidfit
     >>> wb = template_workbook(bidfit.load_sample("norway_roaming"))
     >>> wb.sheetnames
-    ['Instructions', 'Case', 'Revenue', 'Bids', 'Costs', 'Policy', 'FX', 'Uncertainty']
+    ['Instructions', 'Case', 'Revenue', 'Bids', 'Options', 'Costs', 'Policy', 'FX', 'Uncertainty']
     >>> wb["Costs"]["B2"].value
     'Signalling platform (licence and hardware)'
     """

@@ -12,6 +12,10 @@ saves it atomically):
     cumulative cash position (payback is where a line crosses zero).
 ``Flags``
     One row per finding: bid, code, severity, message, lever.
+``Pricing``
+    Per bid, the customer's ceiling against the vendor's floor, the deal
+    room, what it takes to pass and the scope options, as plain values (see
+    :mod:`bidfit.present.report_pricing`).
 ``Inputs``
     The assumptions register: every input with its unit and source. Yellow
     cells are inputs; grey cells are calculated (FX rate, first and last
@@ -53,12 +57,13 @@ from typing import TYPE_CHECKING, Any
 
 from bidfit._version import __version__
 from bidfit.io.excel import safe_sheet_title, sheet_ref, write_text
+from bidfit.present.report_pricing import add_pricing_sheet
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from bidfit.models import Case
+    from bidfit.models import Case, CostItem
     from bidfit.results import Analysis, BidAnalysis
 
 __all__ = ["report_workbook"]
@@ -245,7 +250,8 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
     row = last_fx + 2
     row = _stream_rows(ws, case, row, at)
     row = _cost_rows(ws, case, row + 1, at)
-    _policy_rows(ws, case, row + 1)
+    row = _policy_rows(ws, case, row + 1)
+    _pricing_inputs(ws, case, row + 2)
     _fit_columns(ws, first=3, least=11, most=22)
     ws.column_dimensions["A"].width = 30
     _landscape(ws, one_page=False)
@@ -359,7 +365,7 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
     return end
 
 
-def _policy_rows(ws: Worksheet, case: Case, row: int) -> None:
+def _policy_rows(ws: Worksheet, case: Case, row: int) -> int:
     policy = case.policy
     _text(ws, row, 1, "Review policy (used for the flags; not live)", bold=True)
     _header(ws, row + 1, ["Policy", "Value", "Unit", "Source"])
@@ -385,6 +391,88 @@ def _policy_rows(ws: Worksheet, case: Case, row: int) -> None:
     _text(ws, r, 1, "severity")
     _text(ws, r, 2, ", ".join(f"{code}={level}" for code, level in policy.severity.items()) or "defaults")
     _text(ws, r, 3, "flag code = error/warning/info")
+    return r + 1
+
+
+_PRICING_COST_COLUMNS = (
+    ("Bid", "text"),
+    ("Option", "empty = base offer"),
+    ("Side", "customer or vendor"),
+    ("Item", "text"),
+    ("Category", "choice"),
+    ("Kind", "one_time or recurring"),
+    ("Amount", "item currency (per year if recurring)"),
+    ("Currency", "ISO code; empty = case currency"),
+    ("Percent of", "one-time items of the bid"),
+    ("Percent", "fraction"),
+    ("Year", "year of a one-time cost; empty = 0"),
+    ("Start year", "first year if recurring; empty = 1"),
+    ("End year", "last year if recurring; empty = horizon"),
+    ("Escalation", "fraction per year"),
+    ("Source", "text"),
+)
+
+
+def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
+    """The vendor side and the scope options: inputs of the Pricing sheet, listed as plain values."""
+    margins = [b for b in case.bids if b.min_margin is not None]
+    options = [(b, o) for b in case.bids for o in b.options]
+    costs: list[tuple[str, str, str, CostItem]] = []  # the base offer's customer costs are above
+    for bid in case.bids:
+        costs += [(bid.name, "", "vendor", item) for item in bid.vendor_costs]
+        for option in bid.options:
+            costs += [(bid.name, option.name, "customer", item) for item in option.costs]
+            costs += [(bid.name, option.name, "vendor", item) for item in option.vendor_costs]
+    if not (margins or options or costs):
+        return row
+    _text(
+        ws,
+        row,
+        1,
+        "Vendor side and scope options (inputs of the Pricing sheet; plain values, not live)",
+        bold=True,
+    )
+    r = row + 1
+    if margins:
+        _header(ws, r, ["Bid", "Vendor minimum margin", "Unit", "Source"])
+        for bid in margins:
+            r += 1
+            _text(ws, r, 1, bid.name)
+            _put(ws, r, 2, bid.min_margin, RATE)
+            _text(ws, r, 3, "fraction of the customer's payments, in PV")
+            _text(ws, r, 4, "case")
+        r += 2
+    if options:
+        _header(ws, r, ["Bid", "Option", "Adds to the scope"])
+        for bid, option in options:
+            r += 1
+            _text(ws, r, 1, bid.name)
+            _text(ws, r, 2, option.name)
+            _text(ws, r, 3, ", ".join(option.scope))
+        r += 2
+    if costs:
+        _units_row(ws, r, _PRICING_COST_COLUMNS)
+        r += 1
+        for bid_name, option_name, side, item in costs:
+            r += 1
+            for c, text in ((1, bid_name), (2, option_name), (3, side), (4, item.name), (5, item.category)):
+                _text(ws, r, c, text)
+            _text(ws, r, 6, item.kind)
+            values = {
+                7: (item.amount, MONEY),
+                10: (item.percent, RATE),
+                11: (item.year, "0"),
+                12: (item.start_year, "0"),
+                13: (item.end_year, "0"),
+                14: (item.escalation, RATE),
+            }
+            for c, (value, fmt) in values.items():
+                _put(ws, r, c, value, fmt)
+            _text(ws, r, 8, item.currency or "")
+            _text(ws, r, 9, ", ".join(item.percent_of))
+            _text(ws, r, 15, item.source or "")
+        r += 1
+    return r
 
 
 # --------------------------------------------------------------------------
@@ -820,15 +908,17 @@ def report_workbook(analysis: Analysis) -> Workbook:
     Returns
     -------
     openpyxl.Workbook
-        Sheets ``Summary``, ``Flags``, ``Inputs`` and one cash-flow sheet per
-        bid (named after the bid, made valid and unique).
+        Sheets ``Summary``, ``Flags``, ``Pricing``
+        (:func:`bidfit.present.report_pricing.add_pricing_sheet`), ``Inputs``
+        and one cash-flow sheet per bid (named after the bid, made valid and
+        unique).
 
     Examples
     --------
     >>> import bidfit
     >>> wb = report_workbook(bidfit.analyze(bidfit.load_sample("norway_roaming")))
     >>> wb.sheetnames
-    ['Summary', 'Flags', 'Inputs', 'Vendor A', 'Competitor B']
+    ['Summary', 'Flags', 'Pricing', 'Inputs', 'Vendor A', 'Competitor B']
     >>> wb["Summary"]["E7"].value
     "='Vendor A'!C16+NPV(DiscountRate,'Vendor A'!D16:H16)"
     """
@@ -840,6 +930,7 @@ def report_workbook(analysis: Analysis) -> Workbook:
     assert summary is not None
     summary.title = "Summary"
     _flags_sheet(wb, analysis)
+    add_pricing_sheet(wb, analysis)
     at = _inputs_sheet(wb, case)
     taken = list(wb.sheetnames)
     sheets: dict[str, _BidSheet] = {}
