@@ -10,6 +10,7 @@ import bidfit
 from bidfit import Bid, CostItem
 from bidfit.models import ScopeOption
 from bidfit.pricing import competitor_inference, passes, pricing_room, scope_options, what_it_takes
+from bidfit.validation import validate_case
 from conftest import make_case
 
 # At a 0% discount rate every PV is a plain sum, so the figures below are easy to follow.
@@ -150,7 +151,7 @@ def test_the_vendor_floor_changes_the_recommendation():
 def test_too_many_options_are_refused():
     options = [ScopeOption(name=f"O{i}") for i in range(11)]
     with pytest.raises(bidfit.InputError, match=r"too many scope options.*at most 10"):
-        bidfit.models.validate_case(
+        validate_case(
             {
                 "name": "X",
                 "horizon_years": 1,
@@ -163,7 +164,7 @@ def test_too_many_options_are_refused():
 
 def test_options_need_a_base_scope_and_existing_streams():
     with pytest.raises(bidfit.InputError) as info:
-        bidfit.models.validate_case(
+        validate_case(
             {
                 "name": "X",
                 "horizon_years": 1,

@@ -11,7 +11,7 @@ import pytest
 
 import bidfit
 from bidfit.errors import InputError
-from bidfit.models import validate_case
+from bidfit.validation import validate_case
 
 BASE: dict[str, Any] = {
     "name": "Case",
@@ -243,3 +243,27 @@ def test_direct_construction_raises_pydantic_errors_with_field_locations():
 def test_policy_severity_override_rejects_unknown_codes():
     (line,) = problems_for(set_path("policy", value={"severity": {"THIN_MARGN": "error"}}))
     assert "policy.severity:" in line and "THIN_MARGN" in line and "THIN_MARGIN" in line
+
+
+def test_field_and_reference_problems_are_reported_together():
+    # A bad amount stops pydantic before the case-wide checks; they still run on the valid items.
+    def change(data):
+        data["bids"][0]["costs"][1]["amount"] = "lots"
+        data["bids"][0]["scope"] = ["Roaming", "Sweden"]
+        data["revenue"][0]["end_year"] = 9
+
+    lines = problems_for(change)
+    assert len(lines) == 3
+    assert any("costs['Maintenance'].amount:" in x for x in lines)
+    assert any("bids['Vendor A'].scope: scope names a revenue stream that does not exist" in x for x in lines)
+    assert any("revenue['Roaming'].end_year: year is outside the horizon" in x for x in lines)
+
+
+def test_a_reference_to_an_invalid_item_is_not_reported_twice():
+    # The stream is invalid itself; the scope naming it must not add a second, misleading problem.
+    def change(data):
+        data["revenue"][0]["annual_amount"] = -1
+        data["bids"][0]["scope"] = ["Roaming"]
+
+    (line,) = problems_for(change)
+    assert "revenue['Roaming'].annual_amount:" in line

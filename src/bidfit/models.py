@@ -15,7 +15,6 @@ things that exist, years inside the horizon, an FX rate for every currency).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
@@ -26,12 +25,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from bidfit.errors import InputError, Problem, format_location
+from bidfit.errors import Problem
 from bidfit.flags import FLAG_CODES, Severity
 
 __all__ = [
@@ -43,8 +41,8 @@ __all__ = [
     "RevenueStream",
     "ScopeOption",
     "Uncertainty",
+    "reference_problems",
     "resolve_target",
-    "validate_case",
 ]
 
 CostCategory = Literal[
@@ -945,110 +943,3 @@ def _percent_cycles(items: list[CostItem], where: str, loc: tuple[str | int, ...
                 seen.add(name)
                 stack.extend(links.get(name, []))
     return problems
-
-
-def problems_from_validation_error(exc: ValidationError, data: Any = None) -> list[Problem]:
-    """Turn a pydantic ``ValidationError`` into bidfit problems with readable locations.
-
-    Parameters
-    ----------
-    exc : pydantic.ValidationError
-        The error raised while validating ``data``.
-    data : object, optional
-        The raw input, used to show list items by their names.
-    """
-    problems: list[Problem] = []
-    for error in exc.errors():
-        cause = error.get("ctx", {}).get("error")
-        if isinstance(cause, _ReferenceError):
-            problems.extend(cause.problems)
-            continue
-        loc = tuple(error["loc"])
-        field_name = next((part for part in reversed(loc) if isinstance(part, str)), "")
-        message = error["msg"].removeprefix("Value error, ")
-        found = error.get("input")
-        if error["type"] == "missing":
-            found = None
-            message = "is required"
-        elif error["type"] == "extra_forbidden":
-            message = f"unknown field {field_name!r}"
-            found = None
-        elif isinstance(found, dict | list):
-            found = None
-        if isinstance(found, float) and not math.isfinite(found):
-            found = str(found)
-        expected = _hint(field_name, loc)
-        if error["type"] == "extra_forbidden":
-            expected = _known_fields_hint(loc, data)
-        problems.append(
-            Problem(
-                format_location(loc, data),
-                message,
-                found=found,
-                expected=expected,
-                code=error["type"],
-                loc=loc,
-            )
-        )
-    return problems
-
-
-def _hint(field_name: str, loc: tuple[str | int, ...]) -> str | None:
-    """What a valid value of ``field_name`` looks like where ``loc`` points."""
-    if field_name == "kind":
-        return "revenue, saving or avoided_cost" if loc[:1] == ("revenue",) else "one_time or recurring"
-    return FIELD_HINTS.get(field_name)
-
-
-_MODEL_AT: dict[str, type[BaseModel]] = {
-    "uncertainty": Uncertainty,
-    "revenue": RevenueStream,
-    "bids": Bid,
-    "options": ScopeOption,
-    "costs": CostItem,
-    "vendor_costs": CostItem,
-    "policy": Policy,
-}
-
-
-def _known_fields_hint(loc: tuple[str | int, ...], data: Any) -> str:
-    """Name the valid fields of the model that holds an unknown field."""
-    model: type[BaseModel] = Case
-    for part in loc[:-1]:
-        if isinstance(part, str) and part in _MODEL_AT:
-            model = _MODEL_AT[part]
-    return "one of " + ", ".join(model.model_fields)
-
-
-def validate_case(data: Any, file: str | None = None) -> Case:
-    """Validate raw data (as read from YAML, JSON or a workbook) into a :class:`Case`.
-
-    Raises
-    ------
-    InputError
-        With every problem found, each naming its field.
-
-    Examples
-    --------
-    >>> validate_case({"name": "X", "horizon_years": 0, "discount_rate": 0.08,
-    ...                "revenue": [], "bids": []}, file="x.yaml")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bidfit.errors.InputError: x.yaml: horizon_years: Input should be greater than or equal to 1 ...
-    """
-    if not isinstance(data, dict):
-        raise InputError(
-            [
-                Problem(
-                    "",
-                    "the file does not hold a case",
-                    found=type(data).__name__,
-                    expected="a mapping with name, horizon_years, discount_rate, revenue, bids",
-                )
-            ],
-            file,
-        )
-    try:
-        return Case.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(problems_from_validation_error(exc, data), file) from None

@@ -78,7 +78,8 @@ from bidfit.errors import InputError, Problem, format_location
 from bidfit.flags import FLAG_CODES, SEVERITIES
 from bidfit.io.atomic import write_atomically
 from bidfit.io.workbook_safety import check_workbook_file
-from bidfit.models import FIELD_HINTS, Case, validate_case
+from bidfit.models import FIELD_HINTS, Case
+from bidfit.validation import validate_case
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -1305,119 +1306,6 @@ def loc_is_list(loc: tuple[str | int, ...]) -> bool:
     return bool(loc) and loc[-1] in _ITEMS
 
 
-_REFERENCE_CODES = frozenset(
-    {
-        "duplicate_name",
-        "missing_fx",
-        "unknown_name",
-        "year_outside_horizon",
-        "end_before_start",
-        "cycle",
-        "out_of_range",
-        "missing_scope",
-        "too_many",
-    }
-)
-"""Codes of the problems :func:`bidfit.models.reference_problems` finds (names, years, FX)."""
-
-
-def _cross_reference_problems(data: dict[str, Any], first: list[Problem]) -> list[Problem]:
-    """Cross-reference problems among the items that are valid on their own.
-
-    A case with a field error (a bad amount, a wrong kind) never reaches the
-    model's cross-reference checks, so their problems (an unknown scope, a
-    year beyond the horizon, a missing FX rate) would only show after the
-    first fix. Here the checks run on the items without field errors, and
-    problems that only come from leaving an item out (a reference to it) are
-    dropped. Locations are given in the workbook's item numbering.
-    """
-
-    def broken(*prefix: str | int) -> bool:
-        return any(tuple(p.loc[: len(prefix)]) == prefix for p in first)
-
-    if broken("horizon_years") or broken("currency"):
-        return []
-    left_out: set[str] = set()
-    moved: dict[tuple[str | int, ...], tuple[str | int, ...]] = {}
-
-    def unusable(prefix: tuple[str | int, ...]) -> bool:
-        """The item at ``prefix`` has a problem as a whole or in its name."""
-        return any(tuple(p.loc) == prefix for p in first) or broken(*prefix, "name")
-
-    def usable_fields(item: dict[str, Any], prefix: tuple[str | int, ...]) -> dict[str, Any]:
-        """The item without its fields that have a problem of their own (a bad min_margin)."""
-        n = len(prefix)
-        bad = {p.loc[n] for p in first if tuple(p.loc[:n]) == prefix and len(p.loc) > n}
-        return {k: v for k, v in item.items() if k not in bad or k in (*lists, "options")}
-
-    def keep(items: list[Any], old: tuple[str | int, ...], new: tuple[str | int, ...]) -> list[Any]:
-        kept: list[Any] = []
-        for i, item in enumerate(items):
-            if broken(*old, i):
-                left_out.add(str(item.get("name", item.get("target", ""))))
-                continue
-            key = (*new, len(kept))
-            moved[key] = (*old, i)
-            kept.append(item)
-        return kept
-
-    lists = ("costs", "vendor_costs")
-    bids: list[dict[str, Any]] = []
-    for b, bid in enumerate(data.get("bids", [])):
-        if unusable(("bids", b)):
-            left_out.add(str(bid.get("name", "")))
-            continue
-        nb = len(bids)
-        moved[("bids", nb)] = ("bids", b)
-        kept = usable_fields(bid, ("bids", b))
-        kept |= {a: keep(bid.get(a, []), ("bids", b, a), ("bids", nb, a)) for a in lists}
-        options: list[dict[str, Any]] = []
-        for o, option in enumerate(bid.get("options", [])):
-            old = ("bids", b, "options", o)
-            if unusable(old):
-                continue
-            new = ("bids", nb, "options", len(options))
-            moved[new] = old
-            kept_option = usable_fields(option, old)
-            options.append(kept_option | {a: keep(option.get(a, []), (*old, a), (*new, a)) for a in lists})
-        kept["options"] = options
-        bids.append(kept)
-    fx = {code: rate for code, rate in data.get("fx", {}).items() if not broken("fx", code)}
-    left_out.update(set(data.get("fx", {})) - set(fx))
-    clean = {
-        "name": "check",
-        "horizon_years": data.get("horizon_years"),
-        "discount_rate": 0.0,
-        "currency": data.get("currency", "EUR"),
-        "revenue": keep(data.get("revenue", []), ("revenue",), ("revenue",)),
-        "bids": bids,
-        "fx": fx,
-        "uncertainty": keep(data.get("uncertainty", []), ("uncertainty",), ("uncertainty",)),
-    }
-    try:
-        validate_case(clean)
-    except InputError as exc:
-        return [
-            _renumbered(p, moved)
-            for p in exc.problems
-            if p.code in _REFERENCE_CODES and not _mentions(p.found, left_out)
-        ]
-    return []
-
-
-def _mentions(found: object, names: set[str]) -> bool:
-    return isinstance(found, str) and any(name and name in found for name in names)
-
-
-def _renumbered(p: Problem, moved: dict[tuple[str | int, ...], tuple[str | int, ...]]) -> Problem:
-    loc = tuple(p.loc)
-    for k in range(len(loc), 0, -1):
-        if loc[:k] in moved:
-            loc = (*moved[loc[:k]], *loc[k:])
-            break
-    return Problem(p.where, p.message, found=p.found, expected=p.expected, code=p.code, loc=loc)
-
-
 _WHERE = re.compile(r"^(?P<sheet>[^!]+)!\$?(?P<col>[A-Z]*)\$?(?P<row>\d*)")
 
 
@@ -1563,8 +1451,6 @@ def read_workbook(path: str | Path) -> Case:
         case = validate_case(data, file=None)
     except InputError as exc:
         problems.extend(builder.remap(exc.problems))
-        if not any(p.code in _REFERENCE_CODES for p in exc.problems):
-            problems.extend(builder.remap(_cross_reference_problems(data, exc.problems)))
     if problems or case is None:
         order = {s.title: i for i, s in enumerate(sheets.values())}
         order.update({s.name: i for i, s in enumerate(SHEETS) if s.name not in order})

@@ -33,7 +33,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from bidfit.errors import InputError, Problem
-from bidfit.models import Policy, problems_from_validation_error
+from bidfit.models import Policy
+from bidfit.validation import problems_from_validation_error
 
 __all__ = ["POLICY_KEYS", "POLICY_SUFFIXES", "load_policy", "policy_from_mapping"]
 

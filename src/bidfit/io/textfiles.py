@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 
 from bidfit.errors import InputError, Problem
-from bidfit.models import Case, validate_case
+from bidfit.models import Case
+from bidfit.validation import validate_case
 
 __all__ = ["read_case_text", "read_mapping"]
 
