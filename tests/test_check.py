@@ -11,7 +11,8 @@ import pytest
 
 import bidfit
 from bidfit import CheckResult, Policy
-from bidfit.review import ANALYSIS_METRICS, METRICS, expand_paths, merge_policy
+from bidfit.io import find_case_files as expand_paths
+from bidfit.review import ANALYSIS_METRICS, METRICS, merge_policy
 
 DATA = Path(__file__).parent / "data" / "check"
 TREE = DATA / "tree"
@@ -304,3 +305,48 @@ def test_deal_room_figures_and_no_deal_room_against_a_hand_calculation():
     # Without the vendor's side there is no floor.
     failing = bidfit.check(DATA / "failing.yaml").entries[0].metrics
     assert (failing["floor_price"], failing["floor_fee"], failing["vendor_margin"]) == (None, None, None)
+
+
+def risky_case(tmp_path, limit):
+    """Competitor B alone, with the roaming revenue uncertain (P(worse off) about 10%)."""
+    import yaml
+
+    data = yaml.safe_load(bidfit.sample_path("norway_roaming").read_text())
+    data["bids"] = [b for b in data["bids"] if b["name"] == "Competitor B"]
+    data["uncertainty"] = [
+        {
+            "target": "revenue.Outbound roaming.annual_amount",
+            "distribution": "normal",
+            "mean": 380_000,
+            "sd": 70_000,
+        }
+    ]
+    if limit is not None:
+        data["policy"] = {"max_loss_probability": limit}
+    path = tmp_path / f"risky-{limit}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_the_gate_simulates_where_the_policy_limits_the_loss_probability(tmp_path):
+    # NPV is linear in the revenue: it turns negative below 380k - 343,359 / PV factor 3.848 = 290.8k,
+    # z = -1.27, so P(worse off) is about 10%: above a 5% limit, below a 20% one.
+    failing = bidfit.check(risky_case(tmp_path, 0.05))
+    (entry,) = failing.entries
+    assert [f.code for f in entry.failures] == ["HIGH_LOSS_PROBABILITY"]
+    assert failing.exit_code == 1
+    probability = entry.flags[0].figures["probability_worse_off"]
+    from statistics import NormalDist
+
+    pv_factor = sum(0.98 ** (t - 1) / 1.08**t for t in range(1, 6))  # PV of 1 of year-1 revenue
+    analytic = NormalDist(380_000, 70_000).cdf(380_000 - entry.metrics["npv"] / pv_factor)  # 0.1012
+    assert probability == pytest.approx(analytic, abs=3 * (analytic * (1 - analytic) / 20_000) ** 0.5)
+    assert bidfit.check(risky_case(tmp_path, 0.20)).exit_code == 0
+    # Without a limit the gate does not simulate: the deterministic verdict stands.
+    assert bidfit.check(risky_case(tmp_path, None)).exit_code == 0
+
+
+def test_the_gate_simulation_is_reproducible(tmp_path):
+    path = risky_case(tmp_path, 0.05)
+    first, again = bidfit.check(path), bidfit.check(path)
+    assert first.entries[0].flags[0].message == again.entries[0].flags[0].message

@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from bidfit.analysis import analyze
+from bidfit.analysis import analyze_many
 from bidfit.errors import InputError, Problem
-from bidfit.flags import Flag
-from bidfit.io import CASE_SUFFIXES, load
+from bidfit.flags import SEVERITIES, Flag
+from bidfit.io import CASE_SUFFIXES, find_case_files, load
 from bidfit.models import Case, Policy
 from bidfit.pricing import WhatItTakes, what_it_takes
-from bidfit.results import BidAnalysis, Verdict
+from bidfit.results import Analysis, BidAnalysis, Verdict
 
 __all__ = [
     "ANALYSIS_METRICS",
@@ -42,7 +42,6 @@ __all__ = [
     "CheckResult",
     "bid_metrics",
     "check",
-    "expand_paths",
     "merge_policy",
 ]
 
@@ -270,14 +269,21 @@ def check(
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     override = _as_policy(policy)
-    files = expand_paths(paths)
-    entries: list[BidCheck] = []
+    files = find_case_files(paths)
+    cases: list[tuple[str, Case]] = []
     problems: dict[str, tuple[Problem, ...]] = {}
     for path in files:
         try:
-            entries += _check_file(path, override, fail_on)
+            cases.append((str(path), _prepare(path, override)))
         except InputError as error:
             problems[str(path)] = tuple(p if p.file else p.in_file(str(path)) for p in error.problems)
+    # Every valid case at once: one stacked run of the finance kernel for the whole folder.
+    portfolio = analyze_many(case for _, case in cases)
+    entries = [
+        _entry(file, case, bid, fail_on)
+        for (file, case), analysis in zip(cases, portfolio, strict=True)
+        for bid in _with_loss_probability(case, analysis)
+    ]
     return CheckResult(
         entries=tuple(entries),
         problems=problems,
@@ -313,43 +319,8 @@ def merge_policy(base: Policy, override: Policy | None) -> Policy:
     return Policy.model_validate({**base.model_dump(), **update})
 
 
-def expand_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
-    """The files to check, in order.
-
-    A path given by name is kept whatever its ending or whether it exists (an
-    unknown ending or a missing file is then an input problem of that path);
-    a folder contributes its case files, recursively, in sorted order, or
-    itself when it holds none (an input problem too). A file reached twice
-    is checked once.
-    """
-    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-    files: list[Path] = []
-    seen: set[Path] = set()
-    for item in items:
-        path = Path(item)
-        found = (_case_files(path) or [path]) if path.is_dir() else [path]
-        for file in found:
-            key = file.resolve()
-            if key not in seen:
-                seen.add(key)
-                files.append(file)
-    return files
-
-
-def _case_files(folder: Path) -> list[Path]:
-    """Case files under ``folder``, sorted by path (``a/x.yaml`` before ``b.yaml``)."""
-    found = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [
-            Path(root, name)
-            for name in names
-            if Path(name).suffix.lower() in CASE_SUFFIXES and not name.startswith((".", "~$"))
-        ]
-    return sorted(found, key=lambda path: path.relative_to(folder).parts)
-
-
-def _check_file(path: Path, override: Policy | None, fail_on: FailOn) -> list[BidCheck]:
+def _prepare(path: Path, override: Policy | None) -> Case:
+    """Load one case file and apply the review policy over its own."""
     if path.is_dir():
         raise InputError(
             Problem(
@@ -365,7 +336,34 @@ def _check_file(path: Path, override: Policy | None, fail_on: FailOn) -> list[Bi
     case = _load(path)
     if override is not None:
         case = case.model_copy(update={"policy": merge_policy(case.policy, override)})
-    return [_entry(str(path), case, bid, fail_on) for bid in analyze(case)]
+    return case
+
+
+GATE_TRIALS = 20_000
+"""Simulated futures per case when the gate checks the policy's ``max_loss_probability``."""
+
+GATE_SEED = 0
+"""Seed of those simulations, so that the gate gives the same answer every time."""
+
+
+def _with_loss_probability(case: Case, analysis: Analysis) -> list[BidAnalysis]:
+    """The bids, with ``HIGH_LOSS_PROBABILITY`` where the policy limits it and the case has uncertainty.
+
+    The gate simulates :data:`GATE_TRIALS` futures (seed :data:`GATE_SEED`)
+    only for such cases; every other case is judged on its deterministic
+    figures alone.
+    """
+    bids = list(analysis)
+    if not case.uncertainty or case.policy.max_loss_probability is None:
+        return bids
+    from bidfit.simulation import simulate
+
+    simulated = simulate(case, trials=GATE_TRIALS, seed=GATE_SEED, progress=False)
+    out = []
+    for bid in bids:
+        flags = bid.flags + simulated.bids[bid.name].flags
+        out.append(replace(bid, flags=tuple(sorted(flags, key=lambda f: SEVERITIES.index(f.severity)))))
+    return out
 
 
 def _load(path: Path) -> Case:

@@ -7,13 +7,15 @@ reported at once in one :class:`bidfit.InputError`.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from bidfit.errors import InputError, Problem
 from bidfit.io.samples import load_sample, sample_names, sample_path
 from bidfit.models import Case
 
-__all__ = ["CASE_SUFFIXES", "load", "load_sample", "sample_names", "sample_path"]
+__all__ = ["CASE_SUFFIXES", "find_case_files", "load", "load_sample", "sample_names", "sample_path"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 """File endings :func:`load` reads."""
@@ -68,3 +70,40 @@ def load(path: str | Path) -> Case:
     from bidfit.io.textfiles import read_case_text
 
     return read_case_text(path)
+
+
+def find_case_files(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The case files to read, in order: files as given, folders searched recursively.
+
+    A path given by name is kept whatever its ending or whether it exists (an
+    unknown ending or a missing file is then an input problem of that path);
+    a folder contributes its case files, recursively, in sorted order, or
+    itself when it holds none (an input problem too). A file reached twice
+    is checked once.
+    """
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for item in items:
+        path = Path(item)
+        found = (_case_files_in(path) or [path]) if path.is_dir() else [path]
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files
+
+
+def _case_files_in(folder: Path) -> list[Path]:
+    """Case files under ``folder``, sorted by path (``a/x.yaml`` before ``b.yaml``), skipping
+    hidden files and folders and Excel lock files (``~$...``)."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [
+            Path(root, name)
+            for name in names
+            if Path(name).suffix.lower() in CASE_SUFFIXES and not name.startswith((".", "~$"))
+        ]
+    return sorted(found, key=lambda path: path.relative_to(folder).parts)
