@@ -12,19 +12,52 @@ Examples
 'worse_off'
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from bidfit import finance
 from bidfit._version import __version__
 from bidfit.analysis import analyze, analyze_many
-from bidfit.dealmap import DealMap, deal_map
 from bidfit.errors import BidfitError, InputError, Problem
 from bidfit.flags import FLAG_CODES, Flag
 from bidfit.io import load, load_sample, sample_names, sample_path
 from bidfit.models import Bid, Case, CostItem, Policy, RevenueStream, ScopeOption, Uncertainty
-from bidfit.pricing import competitor_inference, pricing_room, scope_options, what_it_takes
 from bidfit.results import Analysis, BidAnalysis, Portfolio
-from bidfit.review import CheckResult, check
-from bidfit.sensitivity import sensitivity
-from bidfit.simulation import Simulation, simulate
+
+if TYPE_CHECKING:
+    from bidfit.dealmap import DealMap, deal_map
+    from bidfit.pricing import competitor_inference, pricing_room, scope_options, what_it_takes
+    from bidfit.review import CheckResult, check
+    from bidfit.sensitivity import sensitivity
+    from bidfit.simulation import Simulation, simulate
+
+# Loaded on first use, so that `import bidfit` (and the review gate's cold start) stays light.
+_LAZY = {
+    "DealMap": "bidfit.dealmap",
+    "deal_map": "bidfit.dealmap",
+    "competitor_inference": "bidfit.pricing",
+    "pricing_room": "bidfit.pricing",
+    "scope_options": "bidfit.pricing",
+    "what_it_takes": "bidfit.pricing",
+    "CheckResult": "bidfit.review",
+    "check": "bidfit.review",
+    "sensitivity": "bidfit.sensitivity",
+    "Simulation": "bidfit.simulation",
+    "simulate": "bidfit.simulation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bidfit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "FLAG_CODES",

@@ -495,37 +495,24 @@ def _columns(
     return {k[2]: v for k, v in values.items() if k[0] == "cost" and k[1] == index and k[3] == field_name}
 
 
-_CACHE_ROWS = 2048
-"""Trials summed at a time: small enough for the working arrays to stay in the CPU cache."""
-
-
 def _weighted_sum(weights: FloatArray, rows: FloatArray, pick: Sequence[int], years: int) -> FloatArray:
-    """``sum_i weights[..., i] * rows[..., i, :]`` over ``pick``, added one line at a time.
+    """``sum_i weights[..., i] * rows[..., i, :]`` over ``pick``, shape (size or 1, years).
 
-    The lines are added in order, exactly as ``lines.sum(axis=0)`` adds them
-    in :mod:`bidfit.cashflows`, so that a simulation with zero-width
-    distributions reproduces the analysis bit for bit. No (trials x lines x
-    years) array is held: products and sums go into two small buffers, a
-    block of trials at a time.
+    ``np.einsum`` (without its BLAS path) forms each product and adds them in
+    the order of ``pick``, as ``lines.sum(axis=0)`` does in
+    :mod:`bidfit.cashflows`, so that a simulation with zero-width
+    distributions reproduces the analysis bit for bit (a matrix product would
+    add in another order); and it never holds a (trials x lines x years)
+    array of products.
     """
-    shape = np.broadcast_shapes((*weights.shape[:-1], years), (*rows.shape[:-2], years))
-    total = np.zeros(shape)
-    if len(shape) == 1 or not pick:
-        line = np.empty(shape)
-        for i in pick:
-            np.multiply(weights[..., i, None], rows[..., i, :], out=line)
-            total += line
-        return total
-    w = np.broadcast_to(weights, (shape[0], weights.shape[-1]))
-    r = np.broadcast_to(rows, (shape[0], *rows.shape[-2:]))
-    line = np.empty((_CACHE_ROWS, years))
-    for lo in range(0, shape[0], _CACHE_ROWS):
-        hi = min(lo + _CACHE_ROWS, shape[0])
-        part, buffer = total[lo:hi], line[: hi - lo]
-        for i in pick:
-            np.multiply(w[lo:hi, i, None], r[lo:hi, i, :], out=buffer)
-            part += buffer
-    return total
+    pick = list(pick)
+    size = max(weights.shape[0], rows.shape[0])
+    if not pick:
+        return np.zeros((size, years))
+    w = np.broadcast_to(weights[:, pick], (size, len(pick)))
+    if rows.shape[0] == 1:
+        return np.einsum("ti,ij->tj", w, rows[0][pick], optimize=False)
+    return np.einsum("ti,tij->tj", w, rows[:, pick], optimize=False)
 
 
 def _benefit_parts(case: Case, values: Mapping[Key, FloatArray], size: int) -> tuple[FloatArray, FloatArray]:
