@@ -180,7 +180,7 @@ def _raw(entry: Uncertainty, rng: np.random.Generator, size: int) -> FloatArray:
     if kind == "uniform":
         return rng.uniform(p["low"], p["high"], size)
     if kind == "normal":
-        return p["mean"] + p["sd"] * rng.standard_normal(size)
+        return rng.normal(p["mean"], p["sd"], size)
     # lognormal
     if p["sd"] == 0:
         return np.full(size, p["mean"])
