@@ -338,7 +338,11 @@ def _term_lever(case: Case, model: Bid, fail_on: FailOn) -> LeverChange:
     variants = {h: v for h, v in variants.items() if not reference_problems(v)}
     cut = {h: _cut_to(full, h) for h in variants}
     rows = kernel([case.discount_rate] * len(cut), list(cut.values()))
+    # A negative NPV is an error unless the policy says otherwise: such terms need no closer look.
+    screen = case.policy.severity.get("NEGATIVE_NPV", "error") == "error"
     for (h, flows), row in zip(cut.items(), rows, strict=True):
+        if screen and row[0] < 0:
+            continue
         if passes(assess(variants[h], {model.name: flows}, {model.name: row})[model.name], fail_on):
             word = "longer" if h > horizon else "shorter"
             text = f"a contract term of {h} years instead of {horizon} ({word})"
