@@ -15,7 +15,15 @@ from bidfit.errors import InputError, Problem
 from bidfit.io.samples import load_sample, sample_names, sample_path
 from bidfit.models import Case
 
-__all__ = ["CASE_SUFFIXES", "find_case_files", "load", "load_sample", "sample_names", "sample_path"]
+__all__ = [
+    "CASE_SUFFIXES",
+    "checked_file",
+    "find_case_files",
+    "load",
+    "load_sample",
+    "sample_names",
+    "sample_path",
+]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 """File endings :func:`load` reads."""
@@ -47,22 +55,8 @@ def load(path: str | Path) -> Case:
     >>> case.name
     'Norway long-tail signalling'
     """
-    path = Path(path)
-    name = str(path)
+    path = checked_file(path, CASE_SUFFIXES)
     suffix = path.suffix.lower()
-    if suffix not in CASE_SUFFIXES:
-        raise InputError(
-            Problem(
-                "",
-                "unknown file type",
-                found=path.suffix or "(none)",
-                expected=", ".join(CASE_SUFFIXES),
-                code="file_type",
-            ),
-            name,
-        )
-    if not path.is_file():
-        raise InputError(Problem("", "file not found", code="not_found"), name)
     if suffix == ".xlsx":
         from bidfit.io.excel import read_workbook
 
@@ -70,6 +64,30 @@ def load(path: str | Path) -> Case:
     from bidfit.io.textfiles import read_case_text
 
     return read_case_text(path)
+
+
+def checked_file(path: str | os.PathLike[str], suffixes: Iterable[str], what: str = "file") -> Path:
+    """``path`` as a Path, once it is known to be an existing file with one of ``suffixes``.
+
+    Raises
+    ------
+    InputError
+        Naming the file: an unknown ending (with the valid ones), or no such file.
+    """
+    path = Path(path)
+    suffixes = tuple(suffixes)
+    if path.suffix.lower() not in suffixes:
+        problem = Problem(
+            "",
+            f"unknown {what} type" if what != "file" else "unknown file type",
+            found=path.suffix or "(none)",
+            expected=", ".join(suffixes),
+            code="file_type",
+        )
+        raise InputError(problem, str(path))
+    if not path.is_file():
+        raise InputError(Problem("", f"{what} not found", code="not_found"), str(path))
+    return path
 
 
 def find_case_files(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:

@@ -78,22 +78,10 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     >>> policy.max_payback_years, policy.severity, sorted(policy.model_fields_set)
     (2.0, {'THIN_MARGIN': 'error'}, ['max_payback_years', 'severity'])
     """
-    path = Path(path)
-    name = str(path)
-    suffix = path.suffix.lower()
-    if suffix not in POLICY_SUFFIXES:
-        raise InputError(
-            Problem(
-                "",
-                "unknown policy file type",
-                found=path.suffix or "(none)",
-                expected=", ".join(POLICY_SUFFIXES),
-                code="file_type",
-            ),
-            name,
-        )
-    if not path.is_file():
-        raise InputError(Problem("", "policy file not found", code="not_found"), name)
+    from bidfit.io import checked_file
+
+    path = checked_file(path, POLICY_SUFFIXES, "policy file")
+    name, suffix = str(path), path.suffix.lower()
     data = _read_toml(path) if suffix == ".toml" else _read_text_mapping(path)
     return policy_from_mapping(data, name)
 
@@ -150,25 +138,16 @@ def _read_toml(path: Path) -> Any:
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
+    from bidfit.io.textfiles import read_text
+
     try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
+        return tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         text = str(exc)
         at = _TOML_POSITION.search(text)
         where = f"line {at['line']}, column {at['column']}" if at else ""
         message = _TOML_POSITION.sub("", text).strip()
         raise InputError(Problem(where, f"invalid TOML: {message}", code="syntax"), str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            Problem(
-                f"byte {exc.start}",
-                "the file is not UTF-8 text",
-                expected="a UTF-8 encoded file",
-                code="encoding",
-            ),
-            str(path),
-        ) from None
 
 
 def _read_text_mapping(path: Path) -> Any:

@@ -36,14 +36,13 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_mapping(path: Path) -> Any:
-    """Parse a YAML or JSON file into plain Python data.
+def read_text(path: Path) -> str:
+    """The text of a small UTF-8 file (a byte-order mark is dropped).
 
     Raises
     ------
     InputError
-        With the line and column of a syntax error, a file too large, or
-        text that is not UTF-8.
+        For a file over :data:`MAX_TEXT_BYTES` or text that is not UTF-8.
     """
     name = str(path)
     size = path.stat().st_size
@@ -59,7 +58,7 @@ def read_mapping(path: Path) -> Any:
             name,
         )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             Problem(
@@ -70,6 +69,19 @@ def read_mapping(path: Path) -> Any:
             ),
             name,
         ) from None
+
+
+def read_mapping(path: Path) -> Any:
+    """Parse a YAML or JSON file into plain Python data.
+
+    Raises
+    ------
+    InputError
+        With the line and column of a syntax error, a file too large, or
+        text that is not UTF-8.
+    """
+    name = str(path)
+    text = read_text(path)
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)
