@@ -7,7 +7,7 @@ import numpy_financial as npf
 import pytest
 
 import bidfit
-from bidfit.sensitivity import input_targets
+from bidfit.sensitivity_analysis import input_targets
 
 # The Norway case by hand (see test_analysis): revenue 380k in year 1, -2 % a year, 5 years at 8 %.
 FACTORS = [0.98 ** (t - 1) / 1.08**t for t in range(1, 6)]  # PV of 1 of year-1 revenue, per year

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bidfit.dealmap import DealMap, deal_map
     from bidfit.pricing import competitor_inference, pricing_room, scope_options, what_it_takes
     from bidfit.review import CheckResult, check
-    from bidfit.sensitivity import sensitivity
+    from bidfit.sensitivity_analysis import sensitivity
     from bidfit.simulation import Simulation, simulate
 
 # Loaded on first use, so that `import bidfit` (and the review gate's cold start) stays light.
@@ -41,7 +41,7 @@ _LAZY = {
     "what_it_takes": "bidfit.pricing",
     "CheckResult": "bidfit.review",
     "check": "bidfit.review",
-    "sensitivity": "bidfit.sensitivity",
+    "sensitivity": "bidfit.sensitivity_analysis",
     "Simulation": "bidfit.simulation",
     "simulate": "bidfit.simulation",
 }

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         workbook = report_workbook(result)
         if simulation is not None:
             from bidfit.present.report_risk import add_sensitivity_sheet, add_simulation_sheet
-            from bidfit.sensitivity import sensitivity
+            from bidfit.sensitivity_analysis import sensitivity
 
             add_simulation_sheet(workbook, simulation)
             for bid in result.bids:

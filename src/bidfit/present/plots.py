@@ -578,7 +578,7 @@ def plot_analysis(
             raise ValueError(f"name a bid to draw {kind!r} on one Axes (bids: {', '.join(analysis.bids)})")
         return _per_bid(analysis, kind, list(analysis.bids), **options)
     if kind == "tornado":
-        from bidfit.sensitivity import sensitivity
+        from bidfit.sensitivity_analysis import sensitivity
 
         return tornado(sensitivity(analysis.case, bid, **options), ax=ax)
     if kind == "deal_map":
