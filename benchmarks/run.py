@@ -2,7 +2,8 @@
 
 Every figure times bidfit against a reference in the same run and checks a
 target on the ratio (reference time / bidfit time), so the table means the
-same on a fast and a slow machine. Times are the best of several runs of
+same on a fast and a slow machine. Each benchmark runs in a child process of
+its own. Times are the best of several runs of
 ``time.perf_counter``, taken in turns with the reference so that both see
 the same load. Input data come from a seeded generator.
 
@@ -570,6 +571,16 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def _isolated(bench: Callable[[Config], list[Figure]], cfg: Config) -> list[Figure]:
+    """Run one benchmark in a fresh child process, so that no figure pays for the
+    memory and garbage an earlier one left behind."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(bench, (cfg,))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the rows, fewer repeats")
@@ -584,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{cfg.repeat} times"
     )
     print()
-    figures = [figure for bench in chosen for figure in bench(cfg)]
+    figures = [figure for bench in chosen for figure in _isolated(bench, cfg)]
     print(table(figures))
     return 0 if all(f.passed for f in figures) else 1
 
