@@ -292,3 +292,12 @@ def test_npv_is_pv_benefits_minus_pv_costs_and_headroom_consistent(case):
         )
     if a.npv < 0:
         assert a.verdict == "worse_off"
+
+
+def test_summary_figures_are_float_columns_with_nan_for_missing_figures(norway):
+    summary = bidfit.analyze(norway).summary
+    assert summary["irr"].dtype == float and math.isnan(summary.loc["Vendor A", "irr"])
+    assert summary["errors"].dtype.kind == "i"
+    # A row's figures come back as numbers, ready to round or plot.
+    row = summary.loc["Competitor B", ["npv", "payback_years", "benefit_cost_ratio"]]
+    assert row.round(2).to_dict() == {"npv": 343358.93, "payback_years": 2.31, "benefit_cost_ratio": 1.31}

@@ -284,6 +284,16 @@ class BidAnalysis:
         return plot_bid(self, kind, ax=ax, **options)
 
 
+TEXT_METRICS = ("vendor", "verdict")
+COUNT_METRICS = ("errors", "warnings")
+
+
+def _figures_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money, rates and years as float columns, a figure that does not exist as NaN (not None)."""
+    figures = [c for c in frame.columns if c not in TEXT_METRICS + COUNT_METRICS]
+    return frame.astype(dict.fromkeys(figures, float))
+
+
 @dataclass(frozen=True, repr=False)
 class Analysis:
     """The analysis of every bid of a case.
@@ -316,7 +326,7 @@ class Analysis:
         rows = {name: result.metrics() for name, result in self.bids.items()}
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "bid"
-        return frame
+        return _figures_as_floats(frame)
 
     @property
     def flags(self) -> pd.DataFrame:
@@ -386,9 +396,8 @@ class Portfolio:
             for i, a in enumerate(self.analyses)
             for name, result in a.bids.items()
         ]
-        return pd.DataFrame(rows, columns=["case_index", "case", "bid"] if not rows else None).set_index(
-            ["case_index", "case", "bid"]
-        )
+        frame = pd.DataFrame(rows, columns=["case_index", "case", "bid"] if not rows else None)
+        return _figures_as_floats(frame.set_index(["case_index", "case", "bid"]))
 
     @property
     def verdict_counts(self) -> dict[str, int]:
