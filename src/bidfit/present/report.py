@@ -56,8 +56,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bidfit._version import __version__
-from bidfit.io.excel import safe_sheet_title, sheet_ref, write_text
+from bidfit.io.excel import safe_sheet_title, sheet_ref
 from bidfit.present.report_pricing import add_pricing_sheet
+from bidfit.present.sheets import (
+    MONEY,
+    PERCENT,
+    VERDICT_FILL,
+    column_letter,
+    fill,
+    header,
+    put_text,
+    show_axes,
+)
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -68,8 +78,6 @@ if TYPE_CHECKING:
 
 __all__ = ["report_workbook"]
 
-MONEY = "#,##0;[Red]-#,##0"
-PERCENT = "0.0%"
 RATE = "0.0##%"
 YEARS = "0.00"
 RATIO = "0.00"
@@ -77,8 +85,6 @@ FACTOR = "0.0000"
 
 _INPUT_FILL = "FFF2CC"  # inputs: light yellow
 _CALC_FILL = "EDEDED"  # calculated cells on Inputs: grey
-_HEAD_FILL = "1F4E78"
-_VERDICT_FILL = {"better_off": "C6EFCE", "at_risk": "FFEB9C", "worse_off": "FFC7CE"}
 _FIRST_YEAR_COL = 3  # column C is year 0 on a bid sheet
 _YEAR_ROW = 4
 
@@ -88,12 +94,6 @@ _YEAR_ROW = 4
 # --------------------------------------------------------------------------
 
 
-def _letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(col))
-
-
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> Any:
     """Write a number, a bool, a formula we built (``str`` starting with ``=``) or nothing."""
     cell = ws.cell(row, col)
@@ -101,33 +101,6 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) 
     if fmt:
         cell.number_format = fmt
     return cell
-
-
-def _text(ws: Worksheet, row: int, col: int, value: object, *, bold: bool = False) -> Any:
-    """Write user or label text, always as text."""
-    from openpyxl.styles import Font
-
-    cell = ws.cell(row, col)
-    write_text(cell, value)
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _header(ws: Worksheet, row: int, labels: list[str], col: int = 1) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    for i, label in enumerate(labels):
-        cell = _text(ws, row, col + i, label)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=_HEAD_FILL)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _fill(cell: Any, color: str) -> None:
-    from openpyxl.styles import PatternFill
-
-    cell.fill = PatternFill("solid", fgColor=color)
 
 
 def _number_or(value: float | None, missing: str) -> float | str:
@@ -152,7 +125,7 @@ def _fit_columns(
                 size = len(str(value))
             widths[cell.column] = max(widths.get(cell.column, 0), size)
     for col, size in widths.items():
-        ws.column_dimensions[_letter(col)].width = min(max(size + 2, least), most)
+        ws.column_dimensions[column_letter(col)].width = min(max(size + 2, least), most)
 
 
 # --------------------------------------------------------------------------
@@ -212,8 +185,8 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
 
     ws = wb.create_sheet("Inputs")
     at = _Inputs()
-    _text(ws, 1, 1, "Inputs and assumptions register").font = Font(bold=True, size=14)
-    _text(
+    put_text(ws, 1, 1, "Inputs and assumptions register").font = Font(bold=True, size=14)
+    put_text(
         ws,
         2,
         1,
@@ -222,27 +195,27 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
         "calculated. Years run 0..horizon; extending the horizon beyond the report's last year needs a "
         "new report.",
     )
-    _header(ws, 4, ["Case input", "Value", "Unit", "Source"])
+    header(ws, 4, ["Case input", "Value", "Unit", "Source"])
     rows = (
         ("Discount rate", case.discount_rate, "fraction per year", RATE, "DiscountRate"),
         ("Horizon", case.horizon_years, "years", "0", "Horizon"),
         ("Currency", case.currency, "ISO code", None, "CaseCurrency"),
     )
     for r, (label, value, unit, fmt, name) in enumerate(rows, 5):
-        _text(ws, r, 1, label)
-        cell = _text(ws, r, 2, value) if isinstance(value, str) else _put(ws, r, 2, value, fmt)
-        _fill(cell, _INPUT_FILL)
-        _text(ws, r, 3, unit)
-        _text(ws, r, 4, "case")
+        put_text(ws, r, 1, label)
+        cell = put_text(ws, r, 2, value) if isinstance(value, str) else _put(ws, r, 2, value, fmt)
+        fill(cell, _INPUT_FILL)
+        put_text(ws, r, 3, unit)
+        put_text(ws, r, 4, "case")
         wb.defined_names[name] = DefinedName(name, attr_text=f"Inputs!$B${r}")
 
-    _header(ws, 9, ["FX currency", "Rate", "Unit", "Source"])
+    header(ws, 9, ["FX currency", "Rate", "Unit", "Source"])
     fx: list[tuple[str, float | None]] = list(case.fx.items()) or [("", None)]
     for r, (code, rate) in enumerate(fx, 10):
-        _fill(_text(ws, r, 1, code), _INPUT_FILL)
-        _fill(_put(ws, r, 2, rate, "0.0000##"), _INPUT_FILL)
-        _text(ws, r, 3, f"{case.currency} per unit" if code else "")
-        _text(ws, r, 4, "case" if code else "")
+        fill(put_text(ws, r, 1, code), _INPUT_FILL)
+        fill(_put(ws, r, 2, rate, "0.0000##"), _INPUT_FILL)
+        put_text(ws, r, 3, f"{case.currency} per unit" if code else "")
+        put_text(ws, r, 4, "case" if code else "")
     last_fx = 9 + len(fx)
     wb.defined_names["FXCurrencies"] = DefinedName("FXCurrencies", attr_text=f"Inputs!$A$10:$A${last_fx}")
     wb.defined_names["FXRates"] = DefinedName("FXRates", attr_text=f"Inputs!$B$10:$B${last_fx}")
@@ -268,22 +241,22 @@ def _fx_formula(currency_cell: str) -> str:
 def _units_row(ws: Worksheet, row: int, columns: tuple[tuple[str, str], ...]) -> None:
     from openpyxl.styles import Alignment, Font
 
-    _header(ws, row, [name for name, _ in columns])
+    header(ws, row, [name for name, _ in columns])
     for c, (_, unit) in enumerate(columns, 1):
-        cell = _text(ws, row + 1, c, unit)
+        cell = put_text(ws, row + 1, c, unit)
         cell.font = Font(italic=True, color="595959")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[row + 1].height = 45
 
 
 def _stream_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
-    _text(ws, row, 1, "Revenue streams (the customer's revenue or saving at stake)", bold=True)
+    put_text(ws, row, 1, "Revenue streams (the customer's revenue or saving at stake)", bold=True)
     _units_row(ws, row + 1, _STREAM_COLUMNS)
     r = row + 3
     for stream in case.revenue:
         at.streams[stream.name] = r
-        _text(ws, r, 1, stream.name)
-        _text(ws, r, 2, stream.kind)
+        put_text(ws, r, 1, stream.name)
+        put_text(ws, r, 2, stream.kind)
         inputs = {
             3: (stream.annual_amount, MONEY),
             6: (stream.growth, RATE),
@@ -294,16 +267,16 @@ def _stream_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
             11: (stream.ramp_years, "0"),
         }
         for c, (value, fmt) in inputs.items():
-            _fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
-        _fill(_text(ws, r, 4, stream.currency or ""), _INPUT_FILL)
+            fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
+        fill(put_text(ws, r, 4, stream.currency or ""), _INPUT_FILL)
         calculated = {
             5: (_fx_formula(f"D{r}"), "0.0000##"),
             12: (f'=IF(J{r}="",Horizon,J{r})', "0"),
             13: (f"=C{r}*E{r}*G{r}*H{r}", MONEY),
         }
         for c, (formula, fmt) in calculated.items():
-            _fill(_put(ws, r, c, formula, fmt), _CALC_FILL)
-        _text(ws, r, 14, stream.source or "")
+            fill(_put(ws, r, c, formula, fmt), _CALC_FILL)
+        put_text(ws, r, 14, stream.source or "")
         r += 1
     return r
 
@@ -319,7 +292,7 @@ def _kind_choices(ws: Worksheet, ref: str) -> None:
 
 
 def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
-    _text(ws, row, 1, "Cost items (everything the customer pays, per bid)", bold=True)
+    put_text(ws, row, 1, "Cost items (everything the customer pays, per bid)", bold=True)
     _units_row(ws, row + 1, _COST_COLUMNS)
     r = row + 3
     for bid in case.bids:
@@ -329,10 +302,10 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
     for bid in case.bids:
         for item in bid.costs:
             r = at.costs[(bid.name, item.name)]
-            _text(ws, r, 1, bid.name)
-            _text(ws, r, 2, item.name)
-            _text(ws, r, 3, item.category)
-            _fill(_text(ws, r, 4, item.kind), _INPUT_FILL)
+            put_text(ws, r, 1, bid.name)
+            put_text(ws, r, 2, item.name)
+            put_text(ws, r, 3, item.category)
+            fill(put_text(ws, r, 4, item.kind), _INPUT_FILL)
             inputs = {
                 5: (item.amount, MONEY),
                 9: (item.percent, RATE),
@@ -342,9 +315,9 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
                 13: (item.escalation, RATE),
             }
             for c, (value, fmt) in inputs.items():
-                _fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
-            _fill(_text(ws, r, 6, item.currency or ""), _INPUT_FILL)
-            _text(ws, r, 8, ", ".join(item.percent_of))
+                fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
+            fill(put_text(ws, r, 6, item.currency or ""), _INPUT_FILL)
+            put_text(ws, r, 8, ", ".join(item.percent_of))
             if item.percent_of:
                 bases = "+".join(f"P{at.costs[(bid.name, name)]}" for name in item.percent_of)
                 amount = f"=I{r}*({bases})"
@@ -357,8 +330,8 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
                 16: (amount, MONEY),
             }
             for c, (formula, fmt) in calculated.items():
-                _fill(_put(ws, r, c, formula, fmt), _CALC_FILL)
-            _text(ws, r, 17, item.source or "")
+                fill(_put(ws, r, c, formula, fmt), _CALC_FILL)
+            put_text(ws, r, 17, item.source or "")
     end = row + 3 + sum(len(b.costs) for b in case.bids)
     if end > row + 3:
         _kind_choices(ws, f"D{row + 3}:D{end - 1}")
@@ -367,8 +340,8 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
 
 def _policy_rows(ws: Worksheet, case: Case, row: int) -> int:
     policy = case.policy
-    _text(ws, row, 1, "Review policy (used for the flags; not live)", bold=True)
-    _header(ws, row + 1, ["Policy", "Value", "Unit", "Source"])
+    put_text(ws, row, 1, "Review policy (used for the flags; not live)", bold=True)
+    header(ws, row + 1, ["Policy", "Value", "Unit", "Source"])
     units = {
         "max_payback_years": "years",
         "min_benefit_cost_ratio": "ratio",
@@ -380,17 +353,17 @@ def _policy_rows(ws: Worksheet, case: Case, row: int) -> int:
     r = row + 2
     for name, unit in units.items():
         value = getattr(policy, name)
-        _text(ws, r, 1, name)
+        put_text(ws, r, 1, name)
         if value is None or isinstance(value, bool):
-            _text(ws, r, 2, "none" if value is None else str(value).upper())
+            put_text(ws, r, 2, "none" if value is None else str(value).upper())
         else:
             _put(ws, r, 2, value)
-        _text(ws, r, 3, unit)
-        _text(ws, r, 4, "case")
+        put_text(ws, r, 3, unit)
+        put_text(ws, r, 4, "case")
         r += 1
-    _text(ws, r, 1, "severity")
-    _text(ws, r, 2, ", ".join(f"{code}={level}" for code, level in policy.severity.items()) or "defaults")
-    _text(ws, r, 3, "flag code = error/warning/info")
+    put_text(ws, r, 1, "severity")
+    put_text(ws, r, 2, ", ".join(f"{code}={level}" for code, level in policy.severity.items()) or "defaults")
+    put_text(ws, r, 3, "flag code = error/warning/info")
     return r + 1
 
 
@@ -425,7 +398,7 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
             costs += [(bid.name, option.name, "vendor", item) for item in option.vendor_costs]
     if not (margins or options or costs):
         return row
-    _text(
+    put_text(
         ws,
         row,
         1,
@@ -434,21 +407,21 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
     )
     r = row + 1
     if margins:
-        _header(ws, r, ["Bid", "Vendor minimum margin", "Unit", "Source"])
+        header(ws, r, ["Bid", "Vendor minimum margin", "Unit", "Source"])
         for bid in margins:
             r += 1
-            _text(ws, r, 1, bid.name)
+            put_text(ws, r, 1, bid.name)
             _put(ws, r, 2, bid.min_margin, RATE)
-            _text(ws, r, 3, "fraction of the customer's payments, in PV")
-            _text(ws, r, 4, "case")
+            put_text(ws, r, 3, "fraction of the customer's payments, in PV")
+            put_text(ws, r, 4, "case")
         r += 2
     if options:
-        _header(ws, r, ["Bid", "Option", "Adds to the scope"])
+        header(ws, r, ["Bid", "Option", "Adds to the scope"])
         for bid, option in options:
             r += 1
-            _text(ws, r, 1, bid.name)
-            _text(ws, r, 2, option.name)
-            _text(ws, r, 3, ", ".join(option.scope))
+            put_text(ws, r, 1, bid.name)
+            put_text(ws, r, 2, option.name)
+            put_text(ws, r, 3, ", ".join(option.scope))
         r += 2
     if costs:
         _units_row(ws, r, _PRICING_COST_COLUMNS)
@@ -456,8 +429,8 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
         for bid_name, option_name, side, item in costs:
             r += 1
             for c, text in ((1, bid_name), (2, option_name), (3, side), (4, item.name), (5, item.category)):
-                _text(ws, r, c, text)
-            _text(ws, r, 6, item.kind)
+                put_text(ws, r, c, text)
+            put_text(ws, r, 6, item.kind)
             values = {
                 7: (item.amount, MONEY),
                 10: (item.percent, RATE),
@@ -468,9 +441,9 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
             }
             for c, (value, fmt) in values.items():
                 _put(ws, r, c, value, fmt)
-            _text(ws, r, 8, item.currency or "")
-            _text(ws, r, 9, ", ".join(item.percent_of))
-            _text(ws, r, 15, item.source or "")
+            put_text(ws, r, 8, item.currency or "")
+            put_text(ws, r, 9, ", ".join(item.percent_of))
+            put_text(ws, r, 15, item.source or "")
         r += 1
     return r
 
@@ -515,7 +488,7 @@ def _cost_formula(t: str, r: int) -> str:
 def _row_of_formulas(ws: Worksheet, row: int, years: range, make: Any, fmt: str) -> None:
     for t in years:
         col = _FIRST_YEAR_COL + t
-        _put(ws, row, col, make(col, _letter(col)), fmt)
+        _put(ws, row, col, make(col, column_letter(col)), fmt)
 
 
 def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title: str) -> _BidSheet:
@@ -523,19 +496,19 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
 
     ws = wb.create_sheet(title)
     years = range(case.horizon_years + 1)
-    first, last_col = _letter(_FIRST_YEAR_COL), _FIRST_YEAR_COL + case.horizon_years
-    last = _letter(last_col)
+    first, last_col = column_letter(_FIRST_YEAR_COL), _FIRST_YEAR_COL + case.horizon_years
+    last = column_letter(last_col)
     bid = case.bid(result.name)
-    _text(ws, 1, 1, f"Cash flows of bid: {result.name} [{case.currency}]").font = Font(bold=True, size=14)
-    _text(
+    put_text(ws, 1, 1, f"Cash flows of bid: {result.name} [{case.currency}]").font = Font(bold=True, size=14)
+    put_text(
         ws,
         2,
         1,
         "Every figure is a live formula on the Inputs sheet. Year 0 is signature and is not "
         "discounted; flows fall at the end of each year.",
     )
-    _text(ws, _YEAR_ROW, 1, "Year", bold=True)
-    _text(ws, _YEAR_ROW, 2, "Detail", bold=True)
+    put_text(ws, _YEAR_ROW, 1, "Year", bold=True)
+    put_text(ws, _YEAR_ROW, 2, "Detail", bold=True)
     for t in years:
         _put(ws, _YEAR_ROW, _FIRST_YEAR_COL + t, t).font = Font(bold=True)
 
@@ -543,17 +516,17 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         return f"{letter}${_YEAR_ROW}"
 
     row = _YEAR_ROW + 1
-    _text(ws, row, 1, "Benefits (after capture and margin)", bold=True)
+    put_text(ws, row, 1, "Benefits (after capture and margin)", bold=True)
     row += 1
     first_benefit = row
     for name in result.flows.stream_names:
-        _text(ws, row, 1, name)
-        _text(ws, row, 2, case.stream(name).kind)
+        put_text(ws, row, 1, name)
+        put_text(ws, row, 2, case.stream(name).kind)
         r_in = at.streams[name]
         _row_of_formulas(ws, row, years, lambda c, x, r_in=r_in: _stream_formula(yr(x), r_in), MONEY)
         row += 1
     benefits = row
-    _text(ws, benefits, 1, "Total benefits", bold=True)
+    put_text(ws, benefits, 1, "Total benefits", bold=True)
     _row_of_formulas(
         ws,
         benefits,
@@ -562,17 +535,17 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         MONEY,
     )
     row += 2
-    _text(ws, row, 1, "Costs", bold=True)
+    put_text(ws, row, 1, "Costs", bold=True)
     row += 1
     first_cost = row
     for item in bid.costs:
-        _text(ws, row, 1, item.name)
-        _text(ws, row, 2, f"{item.category}, {item.kind}")
+        put_text(ws, row, 1, item.name)
+        put_text(ws, row, 2, f"{item.category}, {item.kind}")
         r_in = at.costs[(bid.name, item.name)]
         _row_of_formulas(ws, row, years, lambda c, x, r_in=r_in: _cost_formula(yr(x), r_in), MONEY)
         row += 1
     costs = row
-    _text(ws, costs, 1, "Total costs", bold=True)
+    put_text(ws, costs, 1, "Total costs", bold=True)
     _row_of_formulas(
         ws,
         costs,
@@ -587,7 +560,7 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         (
             cum,
             "Cumulative cash position",
-            lambda c, x: f"={x}{net}" if c == _FIRST_YEAR_COL else f"={_letter(c - 1)}{cum}+{x}{net}",
+            lambda c, x: f"={x}{net}" if c == _FIRST_YEAR_COL else f"={column_letter(c - 1)}{cum}+{x}{net}",
             MONEY,
         ),
         (factor, "Discount factor", lambda c, x: f"=1/(1+DiscountRate)^{yr(x)}", FACTOR),
@@ -595,7 +568,9 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         (
             cum_disc,
             "Cumulative discounted",
-            lambda c, x: f"={x}{disc}" if c == _FIRST_YEAR_COL else f"={_letter(c - 1)}{cum_disc}+{x}{disc}",
+            lambda c, x: (
+                f"={x}{disc}" if c == _FIRST_YEAR_COL else f"={column_letter(c - 1)}{cum_disc}+{x}{disc}"
+            ),
             MONEY,
         ),
         (help1, "Helper: year if cumulative < 0, else -1", lambda c, x: f"=IF({x}{cum}<0,{yr(x)},-1)", "0"),
@@ -607,12 +582,12 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         ),
     )
     for r, label, make, fmt in lines:
-        _text(ws, r, 1, label, bold=r in (net, cum))
+        put_text(ws, r, 1, label, bold=r in (net, cum))
         _row_of_formulas(ws, r, years, make, fmt)
 
     span = f"{first}{{r}}:{last}{{r}}"
     res = help2 + 2
-    _text(ws, res, 1, "Results (live)", bold=True)
+    put_text(ws, res, 1, "Results (live)", bold=True)
     results = (
         ("NPV", f"=SUM({span.format(r=disc)})", MONEY),
         ("IRR", f'=IFERROR(IRR({span.format(r=net)}),"n/a")', PERCENT),
@@ -626,9 +601,9 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         ),
     )
     for i, (label, formula, fmt) in enumerate(results, res + 1):
-        _text(ws, i, 1, label)
+        put_text(ws, i, 1, label)
         _put(ws, i, 2, formula, fmt).font = Font(bold=True)
-    _text(
+    put_text(
         ws,
         res + 2,
         3,
@@ -641,7 +616,7 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 22
     for col in range(_FIRST_YEAR_COL, last_col + 1):
-        ws.column_dimensions[_letter(col)].width = 13
+        ws.column_dimensions[column_letter(col)].width = 13
     ref = sheet_ref(title)
     return _BidSheet(
         title,
@@ -665,7 +640,7 @@ def _payback(last_negative_row: int, cumulative: str, flows: str, last: str) -> 
     back; else ``L + (-C_L) / f_(L+1)``, as :func:`bidfit.finance.payback`.
     """
     cell = f"B{last_negative_row}"
-    years = f"${_letter(_FIRST_YEAR_COL)}${_YEAR_ROW}:${last}${_YEAR_ROW}"
+    years = f"${column_letter(_FIRST_YEAR_COL)}${_YEAR_ROW}:${last}${_YEAR_ROW}"
     return (
         f'=IF({cell}<0,0,IF({cell}>=MAX({years}),"never",'
         f"{cell}-INDEX({cumulative},1,{cell}+1)/INDEX({flows},1,{cell}+2)))"
@@ -692,7 +667,7 @@ def _benefit_cost_chart(
     chart.set_categories(
         Reference(ws, min_col=_FIRST_YEAR_COL, max_col=last_col, min_row=_YEAR_ROW, max_row=_YEAR_ROW)
     )
-    _show_axes(chart)
+    show_axes(chart)
     chart.width, chart.height = 22, 9
     ws.add_chart(chart, anchor)
 
@@ -704,13 +679,6 @@ def _landscape(ws: Worksheet, *, one_page: bool) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0
-
-
-def _show_axes(chart: Any) -> None:
-    """openpyxl 3.1 marks axes deleted by default; show them, year labels below the plot."""
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.x_axis.tickLblPos = "low"
 
 
 # --------------------------------------------------------------------------
@@ -746,8 +714,8 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
 
     case = analysis.case
     cur = case.currency
-    _text(ws, 1, 1, f"{case.name}: what the customer sees").font = Font(bold=True, size=14)
-    _text(
+    put_text(ws, 1, 1, f"{case.name}: what the customer sees").font = Font(bold=True, size=14)
+    put_text(
         ws,
         2,
         1,
@@ -756,7 +724,7 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
     )
     top = _SUMMARY_TOP
     first, last = top + 1, top + len(analysis.bids)
-    _text(ws, 4, 1, "Master check: every live NPV equals the printed NPV", bold=True)
+    put_text(ws, 4, 1, "Master check: every live NPV equals the printed NPV", bold=True)
     master = _put(ws, 4, 5, f"=AND(F{first}:F{last})")
     master.font = Font(bold=True)
     labels = [
@@ -765,17 +733,18 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
         else f"{c} [{cur}]"
         for c in _SUMMARY_COLUMNS
     ]
-    _header(ws, top, labels)
+    header(ws, top, labels)
     for r, result in enumerate(analysis, first):
         info = sheets[result.name]
-        name_cell = _text(ws, r, 1, result.name)
+        name_cell = put_text(ws, r, 1, result.name)
         name_cell.hyperlink = Hyperlink(ref=name_cell.coordinate, location=f"{sheet_ref(info.title)}!A1")
         name_cell.font = Font(color="0563C1", underline="single")
-        _text(ws, r, 2, result.vendor)
-        _fill(_text(ws, r, 3, result.verdict), _VERDICT_FILL[result.verdict])
+        put_text(ws, r, 2, result.vendor)
+        fill(put_text(ws, r, 3, result.verdict), VERDICT_FILL[result.verdict])
         ref = sheet_ref(info.title)
         net_0, net_1, net_n = (
-            f"{ref}!{_letter(c)}{info.net}" for c in (_FIRST_YEAR_COL, _FIRST_YEAR_COL + 1, info.last_col)
+            f"{ref}!{column_letter(c)}{info.net}"
+            for c in (_FIRST_YEAR_COL, _FIRST_YEAR_COL + 1, info.last_col)
         )
         values: list[tuple[Any, str | None]] = [
             (result.npv, MONEY),
@@ -796,7 +765,7 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
         ]
         for c, (value, fmt) in enumerate(values, 4):
             if isinstance(value, str) and not value.startswith("="):
-                _text(ws, r, c, value).alignment = Alignment(horizontal="right")
+                put_text(ws, r, c, value).alignment = Alignment(horizontal="right")
             else:
                 _put(ws, r, c, value, fmt)
     notes = (
@@ -808,7 +777,7 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
         "year; the chart shows it where a line crosses zero.",
     )
     for i, note in enumerate(notes, last + 2):
-        _text(ws, i, 1, note).font = Font(italic=True, color="595959")
+        put_text(ws, i, 1, note).font = Font(italic=True, color="595959")
     _cumulative_chart(ws, analysis, sheets, first, f"A{last + 6}")
     _pass_fail_colors(ws, "E4", "E4")
     _pass_fail_colors(ws, f"F{first}:F{last}", f"F{first}")
@@ -862,7 +831,7 @@ def _cumulative_chart(
         )
     if categories is not None:
         chart.set_categories(categories)
-    _show_axes(chart)
+    show_axes(chart)
     chart.width, chart.height = 24, 11
     ws.add_chart(chart, anchor)
 
@@ -871,21 +840,21 @@ def _flags_sheet(wb: Workbook, analysis: Analysis) -> None:
     from openpyxl.styles import Alignment
 
     ws = wb.create_sheet("Flags")
-    _header(ws, 1, ["Bid", "Code", "Severity", "Message", "Lever"])
+    header(ws, 1, ["Bid", "Code", "Severity", "Message", "Lever"])
     r = 2
     for result in analysis:
         for flag in result.flags:
-            _text(ws, r, 1, result.name)
-            _text(ws, r, 2, flag.code)
-            _fill(
-                _text(ws, r, 3, flag.severity),
+            put_text(ws, r, 1, result.name)
+            put_text(ws, r, 2, flag.code)
+            fill(
+                put_text(ws, r, 3, flag.severity),
                 {"error": "FFC7CE", "warning": "FFEB9C"}.get(flag.severity, "FFFFFF"),
             )
-            _text(ws, r, 4, flag.message).alignment = Alignment(wrap_text=True, vertical="top")
-            _text(ws, r, 5, (flag.lever or "").replace("_", " "))
+            put_text(ws, r, 4, flag.message).alignment = Alignment(wrap_text=True, vertical="top")
+            put_text(ws, r, 5, (flag.lever or "").replace("_", " "))
             r += 1
     if r == 2:
-        _text(ws, 2, 1, "No findings: every bid leaves the customer better off.")
+        put_text(ws, 2, 1, "No findings: every bid leaves the customer better off.")
     _fit_columns(ws, most=30)
     ws.column_dimensions["D"].width = 100
     ws.freeze_panes = "A2"

@@ -31,6 +31,7 @@ import math
 from typing import TYPE_CHECKING, Any, cast
 
 from bidfit.io.excel import safe_sheet_title, write_text
+from bidfit.present.sheets import MONEY, PERCENT, VERDICT_FILL, column_letter, fill, header, put_text
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -43,16 +44,11 @@ if TYPE_CHECKING:
 
 __all__ = ["add_pricing_sheet"]
 
-MONEY = "#,##0;[Red]-#,##0"
-PERCENT = "0.0%"
 CHANGE = "+0.0%;[Red]-0.0%;0.0%"
 YEARS = "0"
 
-_HEAD_FILL = "1F4E78"
-_VERDICT_FILL = {"better_off": "C6EFCE", "at_risk": "FFEB9C", "worse_off": "FFC7CE"}
 _NONE_FILL = "FFC7CE"
 _RECOMMENDED_FILL = "C6EFCE"
-_NOTE_COLOR = "595959"
 
 _PRICE_COLUMNS = ("Figure", "One-time price", "Annual fee", "Note")
 """Header of each bid's price-and-fee table (units are added to the money columns)."""
@@ -89,48 +85,6 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, 
     return cell
 
 
-def _text(
-    ws: Worksheet,
-    row: int,
-    col: int,
-    value: object,
-    *,
-    bold: bool = False,
-    note: bool = False,
-    indent: bool = False,
-    wrap: bool = False,
-) -> Any:
-    """Write label or user text, always as text; ``indent`` keeps it clear of a number on its left."""
-    from openpyxl.styles import Alignment, Font
-
-    cell = ws.cell(row, col)
-    write_text(cell, value)
-    if bold:
-        cell.font = Font(bold=True)
-    elif note:
-        cell.font = Font(italic=True, color=_NOTE_COLOR)
-    if indent or wrap:
-        cell.alignment = Alignment(indent=1 if indent else 0, wrap_text=wrap, vertical="top")
-    return cell
-
-
-def _header(ws: Worksheet, row: int, labels: tuple[str, ...] | list[str]) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    for col, label in enumerate(labels, 1):
-        cell = _text(ws, row, col, label)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=_HEAD_FILL)
-        cell.alignment = Alignment(vertical="top")
-
-
-def _fill(cell: Any, color: str) -> Any:
-    from openpyxl.styles import PatternFill
-
-    cell.fill = PatternFill("solid", fgColor=color)
-    return cell
-
-
 _WIDTHS = {"A": 36, "B": 22, "C": 26, "D": 14, "E": 24, "F": 14, "G": 40}
 """Column widths [characters]: labels, two money columns, then notes or further columns."""
 _LAST_COLUMN = 7  # G: paragraphs span A..G
@@ -149,17 +103,11 @@ def _align_top(ws: Worksheet, row: int, columns: int) -> None:
         )
 
 
-def _letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(col))
-
-
 def _paragraph(ws: Worksheet, row: int, text: str, *, bold: bool = False, note: bool = False) -> Any:
     """A line of explanation across A..G, wrapped, with a row height that shows all of it."""
     from openpyxl.styles import Alignment
 
-    cell = _text(ws, row, 1, text, bold=bold, note=note)
+    cell = put_text(ws, row, 1, text, bold=bold, note=note)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=_LAST_COLUMN)
     lines = max(1, math.ceil(len(text) / _LINE_CHARACTERS))
@@ -180,7 +128,12 @@ def _words(reason: str) -> str:
 def _price_table(ws: Worksheet, row: int, result: BidAnalysis) -> int:
     """As quoted, the customer's ceiling and, with a vendor side, the floor and the deal room."""
     cur = result.currency
-    _header(ws, row, [_PRICE_COLUMNS[0], f"One-time price [{cur}]", f"Annual fee [{cur} per year]", "Note"])
+    header(
+        ws,
+        row,
+        [_PRICE_COLUMNS[0], f"One-time price [{cur}]", f"Annual fee [{cur} per year]", "Note"],
+        wrap=False,
+    )
     ceiling, room = result.ceiling, result.deal_room
     rows: list[tuple[str, Any, Any, str, str | None]] = [
         (
@@ -232,19 +185,19 @@ def _price_table(ws: Worksheet, row: int, result: BidAnalysis) -> int:
             ),
         ]
     for r, (label, price, fee, note, fmt) in enumerate(rows, row + 1):
-        _text(ws, r, 1, label)
+        put_text(ws, r, 1, label)
         for col, value in ((2, price), (3, fee)):
             cell = _put(ws, r, col, value, fmt)
             if value == "none":
-                _fill(cell, _NONE_FILL)
-        _text(ws, r, 4, note, note=True, indent=True)
+                fill(cell, _NONE_FILL)
+        put_text(ws, r, 4, note, note=True, indent=True)
     return row + len(rows) + 1
 
 
 def _vendor_table(ws: Worksheet, row: int, result: BidAnalysis, room: DealRoom) -> int:
     """The vendor's margin, the PVs behind the floor, and whether a deal room exists."""
     cur = result.currency
-    _header(ws, row, _VENDOR_COLUMNS)
+    header(ws, row, _VENDOR_COLUMNS, wrap=False)
     margin = room.vendor_margin
     state, note = _room_in_words(room)
     accepts = margin is not None and margin >= room.min_margin - 1e-12
@@ -282,12 +235,12 @@ def _vendor_table(ws: Worksheet, row: int, result: BidAnalysis, room: DealRoom) 
         ("Deal room", state, "", note, None),
     ]
     for r, (label, value, unit, note, fmt) in enumerate(rows, row + 1):
-        _text(ws, r, 1, label)
+        put_text(ws, r, 1, label)
         cell = _put(ws, r, 2, value, fmt)
         if value in ("none", "no"):
-            _fill(cell, _NONE_FILL)
-        _text(ws, r, 3, unit, indent=True)
-        _text(ws, r, 4, note, note=True, indent=True)
+            fill(cell, _NONE_FILL)
+        put_text(ws, r, 3, unit, indent=True)
+        put_text(ws, r, 4, note, note=True, indent=True)
     return row + len(rows) + 1
 
 
@@ -321,19 +274,19 @@ def _lever_unit(lever: str, currency: str) -> str:
 
 def _lever_value(ws: Worksheet, row: int, col: int, value: object, lever: str) -> Any:
     if value is None:
-        return _fill(_put(ws, row, col, "none"), _NONE_FILL)
+        return fill(_put(ws, row, col, "none"), _NONE_FILL)
     if isinstance(value, list | tuple):
         text = ", ".join(map(str, value))
-        lines = math.ceil(len(text) / (_WIDTHS[_letter(col)] - 2))
+        lines = math.ceil(len(text) / (_WIDTHS[column_letter(col)] - 2))
         if lines > 1:
             ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 15, 15 * lines)
-        return _text(ws, row, col, text, wrap=True)
+        return put_text(ws, row, col, text, wrap=True)
     return _put(ws, row, col, value, YEARS if lever == "term" else MONEY)
 
 
 def _what_it_takes_table(ws: Worksheet, row: int, result: BidAnalysis, wit: WhatItTakes) -> int:
     """One row per lever: now, needed, the change and the change in words."""
-    _text(ws, row, 1, "What it takes to pass the policy (each lever on its own)", bold=True)
+    put_text(ws, row, 1, "What it takes to pass the policy (each lever on its own)", bold=True)
     if wit.passes_now:
         codes = ", ".join(dict.fromkeys(f.code for f in result.errors))
         _paragraph(
@@ -344,15 +297,15 @@ def _what_it_takes_table(ws: Worksheet, row: int, result: BidAnalysis, wit: What
             note=True,
         )
         return row + 2
-    _header(ws, row + 1, _LEVER_COLUMNS)
+    header(ws, row + 1, _LEVER_COLUMNS, wrap=False)
     r = row + 2
     for change in wit.changes:
-        _text(ws, r, 1, change.lever.replace("_", " "))
+        put_text(ws, r, 1, change.lever.replace("_", " "))
         _lever_value(ws, r, 2, change.now, change.lever)
         _lever_value(ws, r, 3, change.needed, change.lever)
         _put(ws, r, 4, "n/a" if change.change is None else change.change, CHANGE)
-        _text(ws, r, 5, _lever_unit(change.lever, wit.currency), indent=True)
-        _text(ws, r, 6, change.text, indent=True)
+        put_text(ws, r, 5, _lever_unit(change.lever, wit.currency), indent=True)
+        put_text(ws, r, 6, change.text, indent=True)
         _align_top(ws, r, len(_LEVER_COLUMNS))
         r += 1
     _paragraph(ws, r, wit.sentence, note=True)
@@ -366,28 +319,28 @@ def _options_table(ws: Worksheet, row: int, options: OptionsResult, vendor_side:
     from bidfit.present.pricing import recommendation
 
     cur = options.currency
-    _text(ws, row, 1, "Scope options: every combination", bold=True)
+    put_text(ws, row, 1, "Scope options: every combination", bold=True)
     labels = list(_OPTION_COLUMNS)
     labels[1] = f"Customer NPV [{cur}]"
-    _header(ws, row + 1, labels)
+    header(ws, row + 1, labels, wrap=False)
     r = row + 2
     best = options.recommended
     for combo in sorted(options.rows, key=lambda c: -float(c["npv"])):  # type: ignore[arg-type]
         chosen = tuple(cast("tuple[str, ...]", combo["options"]))
         recommended = best is not None and chosen == tuple(cast("tuple[str, ...]", best["options"]))
-        _text(ws, r, 1, " + ".join(chosen) or "(base offer)")
+        put_text(ws, r, 1, " + ".join(chosen) or "(base offer)")
         _put(ws, r, 2, combo["npv"], MONEY)
         verdict = str(combo["verdict"])
-        _fill(_text(ws, r, 3, verdict), _VERDICT_FILL.get(verdict, "FFFFFF"))
+        fill(put_text(ws, r, 3, verdict), VERDICT_FILL.get(verdict, "FFFFFF"))
         margin = combo["vendor_margin"]
         _put(ws, r, 4, "n/a" if margin is None else margin, PERCENT)
         _put(ws, r, 5, "yes" if combo["vendor_ok"] else "no", align="center")
         mark = _put(ws, r, 6, "recommended" if recommended else "", align="center")
         if recommended:
             mark.font = Font(bold=True)
-            _fill(mark, _RECOMMENDED_FILL)
-            _fill(ws.cell(r, 1), _RECOMMENDED_FILL).font = Font(bold=True)
-        _text(ws, r, 7, ", ".join(cast("list[str]", combo["scope"])), indent=True)
+            fill(mark, _RECOMMENDED_FILL)
+            fill(ws.cell(r, 1), _RECOMMENDED_FILL).font = Font(bold=True)
+        put_text(ws, r, 7, ", ".join(cast("list[str]", combo["scope"])), indent=True)
         r += 1
     _paragraph(ws, r, recommendation(options), bold=best is not None)
     r += 1
@@ -408,12 +361,12 @@ def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, case: Case) -> int:
 
     from bidfit.pricing import scope_options, what_it_takes
 
-    head = _text(ws, row, 1, result.name)
+    head = put_text(ws, row, 1, result.name)
     head.font = Font(bold=True, size=12)
     if result.vendor:
-        _text(ws, row, 2, result.vendor, note=True)
-    _text(ws, row + 1, 1, "Verdict")
-    _fill(_put(ws, row + 1, 2, result.verdict), _VERDICT_FILL[result.verdict])
+        put_text(ws, row, 2, result.vendor, note=True)
+    put_text(ws, row + 1, 1, "Verdict")
+    fill(_put(ws, row + 1, 2, result.verdict), VERDICT_FILL[result.verdict])
     row = _price_table(ws, row + 3, result)
     room = result.deal_room
     if room is not None:
@@ -473,7 +426,7 @@ def add_pricing_sheet(workbook: Workbook, analysis: Analysis, index: int | None 
 
     case = analysis.case
     ws = workbook.create_sheet(safe_sheet_title("Pricing", workbook.sheetnames), index)
-    _text(ws, 1, 1, "Pricing room: the customer's ceiling against the vendor's floor").font = Font(
+    put_text(ws, 1, 1, "Pricing room: the customer's ceiling against the vendor's floor").font = Font(
         bold=True, size=14
     )
     _paragraph(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bidfit import _format as fmt
 from bidfit.io.excel import safe_sheet_title, write_text
+from bidfit.present.sheets import show_axes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,13 +107,6 @@ def _widths(ws: Worksheet, widths: dict[str, float]) -> None:
         ws.column_dimensions[letter].width = width
 
 
-def _show_axes(chart: Any) -> None:
-    """openpyxl 3.1 marks axes deleted by default; show them, labels below the plot."""
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.x_axis.tickLblPos = "low"
-
-
 # --------------------------------------------------------------------------
 # Simulation
 # --------------------------------------------------------------------------
@@ -177,7 +171,7 @@ def _histogram_block(ws: Worksheet, bid: SimulatedBid, top: int, bins: int) -> i
             point.graphicalProperties.solidFill = LOSS_FILL
             series.dPt.append(point)
     chart.legend = None
-    _show_axes(chart)
+    show_axes(chart)
     chart.width, chart.height = 22, 9
     ws.add_chart(chart, f"G{top}")
     return max(last + 2, top + 20)
@@ -357,7 +351,7 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, bid: str, table: pd.Da
         chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
         chart.x_axis.scaling.orientation = "maxMin"  # the largest swing on top
         chart.y_axis.numFmt = MONEY
-        _show_axes(chart)
+        show_axes(chart)
         chart.width, chart.height = 24, max(7.0, 0.8 * len(table) + 3)
         ws.add_chart(chart, f"B{last + 3}")
     _widths(
