@@ -274,9 +274,9 @@ def test_what_it_takes_is_computed_once_per_failing_bid_and_never_for_a_passing_
 
     calls = []
 
-    def counting(case, bid, fail_on="error"):
+    def counting(case, bid, fail_on="error", also_failing=()):
         calls.append(bid)
-        return bidfit.what_it_takes(case, bid, fail_on)
+        return bidfit.what_it_takes(case, bid, fail_on, also_failing)
 
     monkeypatch.setattr(review, "what_it_takes", counting)
     result = bidfit.check([DATA / "failing.yaml", DATA / "passing.yaml", DATA / "no_deal_room.yaml"])
@@ -341,6 +341,11 @@ def test_the_gate_simulates_where_the_policy_limits_the_loss_probability(tmp_pat
     pv_factor = sum(0.98 ** (t - 1) / 1.08**t for t in range(1, 6))  # PV of 1 of year-1 revenue
     analytic = NormalDist(380_000, 70_000).cdf(380_000 - entry.metrics["npv"] / pv_factor)  # 0.1012
     assert probability == pytest.approx(analytic, abs=3 * (analytic * (1 - analytic) / 20_000) ** 0.5)
+    # What it takes cannot see the simulation: it says the bid fails on it rather than "passes as quoted".
+    assert entry.what_it_takes_sentence == (
+        "No change of price, fees, term or scope is needed for the customer's side: Competitor B fails "
+        "only on HIGH_LOSS_PROBABILITY; see that finding for what fixes it."
+    )
     assert bidfit.check(risky_case(tmp_path, 0.20)).exit_code == 0
     # Without a limit the gate does not simulate: the deterministic verdict stands.
     assert bidfit.check(risky_case(tmp_path, None)).exit_code == 0

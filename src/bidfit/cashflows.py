@@ -209,7 +209,6 @@ def cost_amounts(
     percents = own_percent if percent is None else np.asarray(percent, dtype=float)
     fx = np.array([fx_rate(c.currency) for c in items])
     index = {item.name: i for i, item in enumerate(items)}
-    index.update({name: -1 for item in items for name in item.percent_of if name not in index})
     resolved: dict[int, FloatArray] = {}
     # Items first, then shares of them; validation has ruled out cycles. (A loop,
     # not a recursive closure: a closure referring to itself would keep every
@@ -221,7 +220,7 @@ def cost_amounts(
                 continue
             if not item.percent_of:
                 resolved[i] = amounts[..., i] * fx[i]
-            elif all(index[name] in resolved for name in item.percent_of):
+            elif all(index.get(name) in resolved for name in item.percent_of):
                 resolved[i] = percents[..., i] * sum(resolved[index[name]] for name in item.percent_of)
         if len(resolved) == before:
             raise ValueError("percent_of refers to an item that is missing or refers back to itself")

@@ -7,10 +7,20 @@ public contract: reviewers and CI policies refer to them by name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["FLAG_CODES", "LEVERS", "SEVERITIES", "Flag", "Lever", "Severity"]
+__all__ = [
+    "FAILING_SEVERITIES",
+    "FLAG_CODES",
+    "LEVERS",
+    "SEVERITIES",
+    "Flag",
+    "Lever",
+    "Severity",
+    "by_severity",
+]
 
 Severity = Literal["error", "warning", "info"]
 """How serious a finding is: an ``error`` makes the bid ``worse_off``; warnings make it ``at_risk``."""
@@ -21,6 +31,12 @@ scope (which revenue streams the bid addresses), the benefit claim itself, the
 contract term, or the evidence behind the figures."""
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+FAILING_SEVERITIES: dict[str, frozenset[str]] = {
+    "error": frozenset({"error"}),
+    "warning": frozenset({"error", "warning"}),
+}
+"""The severities that fail a bid, by ``fail_on`` level: an error, or also a warning."""
 LEVERS: tuple[Lever, ...] = ("price", "recurring_fees", "scope", "benefit", "term", "evidence")
 
 FLAG_CODES: dict[str, str] = {
@@ -69,3 +85,8 @@ class Flag:
 
     def __str__(self) -> str:
         return f"{self.severity.upper()} {self.code}: {self.message}"
+
+
+def by_severity(flags: Iterable[Flag]) -> tuple[Flag, ...]:
+    """``flags`` sorted most severe first (stable within a severity)."""
+    return tuple(sorted(flags, key=lambda f: SEVERITIES.index(f.severity)))

@@ -22,7 +22,7 @@ the vendor's side).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -32,7 +32,7 @@ from bidfit import _format as fmt
 from bidfit.analysis import analyze, assess, kernel
 from bidfit.cashflows import BidCashflows, build_cashflows
 from bidfit.errors import InputError, Problem
-from bidfit.flags import Flag, Lever
+from bidfit.flags import FAILING_SEVERITIES, Flag, Lever
 from bidfit.metrics import annuity_factor
 from bidfit.models import MAX_HORIZON_YEARS, Bid, Case, reference_problems
 from bidfit.results import BidAnalysis
@@ -62,7 +62,7 @@ _BISECTIONS = 60
 
 def passes(result: BidAnalysis, fail_on: FailOn = "error") -> bool:
     """True when the bid has no finding at or above ``fail_on`` that a lever can change."""
-    blocking = {"error"} if fail_on == "error" else {"error", "warning"}
+    blocking = FAILING_SEVERITIES[fail_on]
     return not any(f.severity in blocking and f.code not in UNFIXABLE for f in result.flags)
 
 
@@ -300,9 +300,7 @@ def _benefit_lever(
     if first <= 0:
         return LeverChange("benefit", first, None, None, "the bid addresses no benefit to scale")
     # Scaling every benefit by k passes the PV conditions once PV costs fit in the allowed share.
-    guess = (
-        result.pv_costs / result.ceiling.allowed_pv_cost * 1.0 if result.ceiling.allowed_pv_cost > 0 else None
-    )
+    guess = result.pv_costs / result.ceiling.allowed_pv_cost if result.ceiling.allowed_pv_cost > 0 else None
     high = 2.0 if guess is None or not np.isfinite(guess) else max(2.0, 2 * guess)
     while not ok(_scaled(flows, benefits=high)):
         high *= 2
@@ -413,7 +411,9 @@ def _scope_lever(case: Case, model: Bid, result: BidAnalysis, fail_on: FailOn) -
     return LeverChange("scope", now, list(best[2].scope), None, best[3])
 
 
-def what_it_takes(case: Case, bid: str, fail_on: FailOn = "error") -> WhatItTakes:
+def what_it_takes(
+    case: Case, bid: str, fail_on: FailOn = "error", also_failing: Iterable[str] = ()
+) -> WhatItTakes:
     """The smallest single change of each lever that makes a bid pass the policy.
 
     Parameters
@@ -425,6 +425,10 @@ def what_it_takes(case: Case, bid: str, fail_on: FailOn = "error") -> WhatItTake
     fail_on : {'error', 'warning'}
         A bid passes when it has no finding at or above this severity (other
         than findings no lever changes; see the module notes).
+    also_failing : iterable of str
+        Codes the bid fails on that the deterministic analysis does not see
+        (``HIGH_LOSS_PROBABILITY`` from a simulation); reported with the
+        findings no lever changes.
 
     Returns
     -------
@@ -455,9 +459,14 @@ def what_it_takes(case: Case, bid: str, fail_on: FailOn = "error") -> WhatItTake
     def ok(variant: BidCashflows) -> bool:
         return passes(assess(single, {model.name: variant})[model.name], fail_on)
 
-    blocking = {"error"} if fail_on == "error" else {"error", "warning"}
+    blocking = FAILING_SEVERITIES[fail_on]
     unfixable = tuple(
-        dict.fromkeys(f.code for f in result.flags if f.severity in blocking and f.code in UNFIXABLE)
+        dict.fromkeys(
+            [
+                *(f.code for f in result.flags if f.severity in blocking and f.code in UNFIXABLE),
+                *also_failing,
+            ]
+        )
     )
     if passes(result, fail_on):
         return WhatItTakes(model.name, case.currency, True, (), unfixable)

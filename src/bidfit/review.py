@@ -27,7 +27,7 @@ from typing import Literal
 
 from bidfit.analysis import analyze_many
 from bidfit.errors import InputError, Problem
-from bidfit.flags import SEVERITIES, Flag
+from bidfit.flags import FAILING_SEVERITIES, Flag, by_severity
 from bidfit.io import CASE_SUFFIXES, find_case_files, load
 from bidfit.models import Case, Policy
 from bidfit.pricing import WhatItTakes, what_it_takes
@@ -82,11 +82,6 @@ does not give the vendor's delivery cost)."""
 
 METRICS: tuple[str, ...] = ANALYSIS_METRICS + DEAL_ROOM_METRICS
 """The figures reported per bid, in order."""
-
-_FAILING: dict[str, frozenset[str]] = {
-    "error": frozenset({"error"}),
-    "warning": frozenset({"error", "warning"}),
-}
 
 PathLike = str | os.PathLike[str]
 
@@ -362,7 +357,7 @@ def _with_loss_probability(case: Case, analysis: Analysis) -> list[BidAnalysis]:
     out = []
     for bid in bids:
         flags = bid.flags + simulated.bids[bid.name].flags
-        out.append(replace(bid, flags=tuple(sorted(flags, key=lambda f: SEVERITIES.index(f.severity)))))
+        out.append(replace(bid, flags=by_severity(flags)))
     return out
 
 
@@ -397,8 +392,10 @@ def bid_metrics(bid: BidAnalysis) -> dict[str, float | None]:
 
 
 def _entry(file: str, case: Case, bid: BidAnalysis, fail_on: FailOn) -> BidCheck:
-    failing = _FAILING[fail_on]
+    failing = FAILING_SEVERITIES[fail_on]
     failures = tuple(f for f in bid.flags if f.severity in failing)
+    # A finding of the gate's own simulation is one the deterministic what-it-takes cannot see.
+    simulated = tuple(f.code for f in failures if f.code == "HIGH_LOSS_PROBABILITY")
     return BidCheck(
         file=file,
         case=case.name,
@@ -410,6 +407,6 @@ def _entry(file: str, case: Case, bid: BidAnalysis, fail_on: FailOn) -> BidCheck
         flags=bid.flags,
         failures=failures,
         analysis=bid,
-        # Only for a failing bid (about a quarter of a second each): a passing bid costs nothing.
-        what_it_takes=what_it_takes(case, bid.name, fail_on) if failures else None,
+        # Only for a failing bid (a few hundredths of a second each): a passing bid costs nothing.
+        what_it_takes=what_it_takes(case, bid.name, fail_on, simulated) if failures else None,
     )

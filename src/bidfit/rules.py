@@ -18,7 +18,7 @@ import numpy as np
 from bidfit import metrics
 from bidfit._format import money, percent, ratio, year_list
 from bidfit.dealroom import scale_for_payback
-from bidfit.flags import SEVERITIES, Flag, Lever, Severity
+from bidfit.flags import Flag, Lever, Severity, by_severity
 from bidfit.models import Case, Policy
 from bidfit.results import BidAnalysis
 
@@ -375,7 +375,7 @@ def apply_policy_severity(flags: list[Flag], policy: Policy) -> tuple[Flag, ...]
     adjusted = [
         replace(f, severity=policy.severity[f.code]) if f.code in policy.severity else f for f in flags
     ]
-    return tuple(sorted(adjusted, key=lambda f: SEVERITIES.index(f.severity)))
+    return by_severity(adjusted)
 
 
 def evaluate(case: Case, bids: Mapping[str, BidAnalysis]) -> dict[str, tuple[Flag, ...]]:

@@ -79,7 +79,7 @@ def checked_file(path: str | os.PathLike[str], suffixes: Iterable[str], what: st
     if path.suffix.lower() not in suffixes:
         problem = Problem(
             "",
-            f"unknown {what} type" if what != "file" else "unknown file type",
+            f"unknown {what} type",
             found=path.suffix or "(none)",
             expected=", ".join(suffixes),
             code="file_type",
