@@ -480,6 +480,97 @@ def deal_map_speed(cfg: Config) -> list[Figure]:
     ]
 
 
+def options_case(bids: int, options: int, horizon: int) -> dict:
+    """Bids with ``options`` scope options each (2^options combinations); even bids fail on their fees."""
+    revenue = [{"name": "Base", "annual_amount": 400_000, "growth": -0.01}]
+    revenue += [{"name": f"Country {k}", "annual_amount": 100_000 + 10_000 * k} for k in range(options)]
+
+    def option(b: int, k: int) -> dict:
+        kit = {"name": f"Kit {k}", "kind": "one_time", "amount": 200_000 + 5_000 * k}
+        fee = {"name": f"Fee {k}", "kind": "recurring", "amount": 60_000 + 7_000 * k + 500 * b}
+        goods = {"name": f"Goods {k}", "kind": "one_time", "amount": 100_000}
+        return {"name": f"Opt {k}", "scope": [f"Country {k}"], "costs": [kit, fee], "vendor_costs": [goods]}
+
+    def bid(b: int) -> dict:
+        fee = 520_000 if b % 2 == 0 else 150_000 + 1_000 * b
+        costs = [
+            {"name": "Platform", "kind": "one_time", "amount": 900_000 + 1_000 * b},
+            {"name": "Fees", "kind": "recurring", "amount": fee},
+        ]
+        vendor = [
+            {"name": "Goods", "kind": "one_time", "amount": 500_000},
+            {"name": "Staff", "kind": "recurring", "amount": 100_000},
+        ]
+        return {
+            "name": f"Bid {b}",
+            "scope": ["Base"],
+            "min_margin": 0.1,
+            "costs": costs,
+            "vendor_costs": vendor,
+            "options": [option(b, k) for k in range(options)],
+        }
+
+    return {
+        "name": "Options",
+        "horizon_years": horizon,
+        "discount_rate": 0.08,
+        "revenue": revenue,
+        "bids": [bid(b) for b in range(bids)],
+    }
+
+
+@benchmark
+def scope_options_speed(cfg: Config) -> list[Figure]:
+    """Every combination of ten scope options over 100 years, and the gate on 30 such bids."""
+    import json
+    import tempfile
+
+    import bidfit
+    from bidfit.cli import main
+
+    options = 8 if cfg.quick else 10
+    case = bidfit.Case.model_validate(options_case(2, options, 100))
+    model = case.bid("Bid 1")
+    combos = [
+        c for k in range(options + 1) for c in itertools.combinations([o.name for o in model.options], k)
+    ]
+
+    def one_by_one() -> list[float]:
+        out = []
+        for chosen in combos:
+            variant = model.with_options(chosen) if chosen else model.model_copy(update={"options": []})
+            out.append(bidfit.analyze(case.model_copy(update={"bids": [variant]})).bids[variant.name].npv)
+        return out
+
+    found = [float(r["npv"]) for r in bidfit.scope_options(case, "Bid 1").rows]  # type: ignore[arg-type]
+    diff = max_abs_diff(np.array(found), np.array(one_by_one()))
+    t_ours, t_ref = best_pair(lambda: bidfit.scope_options(case, "Bid 1"), one_by_one, 1)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "options.json"
+        path.write_text(json.dumps(options_case(30, options, 100)), encoding="utf-8")
+        t_check, _ = best_pair(lambda: _quiet(main, ["check", str(path)]), lambda: None, cfg.rounds)
+    return [
+        Figure(
+            f"scope options, {len(combos)} combinations x 100 years",
+            t_ours,
+            "analyze() of each combination",
+            t_ref,
+            5.0,
+            ">= 5x faster",
+            diff == 0.0,
+            f"max abs NPV diff {diff:.1e}",
+        ),
+        Figure(
+            f"`bidfit check`, 30 bids x {options} options x 100 years",
+            t_check,
+            "budget (absolute target)",
+            5.0,
+            1.0,
+            "under 5 s",
+        ),
+    ]
+
+
 @benchmark
 def report_workbook_time(cfg: Config) -> list[Figure]:
     """``bidfit analyze`` of the largest sample to a report workbook, and openpyxl's share of it."""

@@ -20,6 +20,8 @@ import jsonschema
 import pytest
 import yaml
 
+from bidfit.escape import for_markdown
+
 DATA = Path(__file__).parent / "data" / "check"
 TREE = DATA / "tree"
 ROOT = Path(__file__).resolve().parents[1]
@@ -423,10 +425,10 @@ def test_github_annotations_per_finding_and_per_input_problem():
     assert all(c["file"] == INVALID and "line" not in c for c in problems[1:])
 
 
-def test_github_escapes_percent_cr_lf_colon_and_comma(tmp_path):
+def test_github_escapes_percent_colon_and_comma_and_flattens_line_breaks(tmp_path):
     case = yaml.safe_load((DATA / "failing.yaml").read_text())
-    bid = "Phase 1: 50% off, v2\r\nsecond line"
-    case["bids"][0]["name"] = bid
+    case["bids"][0]["name"] = "Phase 1: 50% off, v2\r\nsecond line"
+    bid = "Phase 1: 50% off, v2 second line"  # as every output shows it: a line break is a space
     path = tmp_path / "deal: 10%, final.yaml"
     path.write_text(yaml.safe_dump(case, allow_unicode=True))
     done = run(str(path), "--format", "github")
@@ -436,14 +438,14 @@ def test_github_escapes_percent_cr_lf_colon_and_comma(tmp_path):
     (notice,) = [line for line in done.stdout.splitlines() if line.startswith("::notice ")]
     assert notice.startswith(
         "::notice file=" + str(tmp_path).replace(":", "%3A") + "/deal%3A 10%25%2C final.yaml,"
-        "title=bidfit WHAT_IT_TAKES%3A Phase 1%3A 50%25 off%2C v2%0D%0Asecond line::"
-        "Phase 1: 50%25 off, v2%0D%0Asecond line (Our quote) in case "
+        "title=bidfit WHAT_IT_TAKES%3A Phase 1%3A 50%25 off%2C v2 second line::"
+        "Phase 1: 50%25 off, v2 second line (Our quote) in case "
     )
     assert "(-67%25)" in notice  # the % of the sentence is escaped too
     assert raw[0].startswith(
         "::error file=" + str(tmp_path).replace(":", "%3A") + "/deal%3A 10%25%2C final.yaml,"
-        "title=bidfit RUNNING_COST_EXCEEDS_REVENUE%3A Phase 1%3A 50%25 off%2C v2%0D%0Asecond line::"
-        "Phase 1: 50%25 off, v2%0D%0Asecond line (Our quote) in case "
+        "title=bidfit RUNNING_COST_EXCEEDS_REVENUE%3A Phase 1%3A 50%25 off%2C v2 second line::"
+        "Phase 1: 50%25 off, v2 second line (Our quote) in case "
     )
     commands, _ = parse_github(done.stdout)
     assert commands[0]["file"] == str(path)
@@ -471,11 +473,14 @@ def test_markdown_table_for_a_pull_request_comment(tmp_path):
     assert lines[0] == "### bidfit check found invalid input"
     header = "| Result | File | Bid | Verdict | NPV | Payback | B/C | Findings |"
     rows = lines[lines.index(header) + 2 : lines.index(header) + 4]
+    # User text is escaped by bidfit.escape.for_markdown, never put in a code span.
     assert rows[0].startswith(
-        f"| **FAIL** | `{path}` | Overpriced (Our quote) | worse off | EUR -1.39M | never |"
+        f"| **FAIL** | {for_markdown(path)} | Overpriced (Our quote) | worse off | EUR -1.39M | never |"
     )
     assert "RUNNING_COST_EXCEEDS_REVENUE (error), NEGATIVE_NPV (error), NO_PAYBACK (error)" in rows[0]
-    assert rows[1].startswith(f"| pass | `{path}` | Lean \\| cheap &lt;b&gt; (Competitor) | better off |")
+    assert rows[1].startswith(
+        f"| pass | {for_markdown(path)} | Lean \\| cheap &lt;b&gt; (Competitor) | better off |"
+    )
     # Every table row has the header's number of cells (escaped pipes are not cell borders).
     assert all(len(re.split(r"(?<!\\)\|", row)) == len(header.split("|")) for row in rows)
     assert "<details><summary>Findings and the lever that fixes each</summary>" in lines
@@ -485,7 +490,7 @@ def test_markdown_table_for_a_pull_request_comment(tmp_path):
     details = details[: details.index("</details>")]
     takes = details.index(next(line for line in details if line.startswith("**What it takes:** ")))
     assert details[takes].startswith(
-        "**What it takes:** To pass: recurring fees of at most EUR 171k a year (-67%)."
+        "**What it takes:** To pass: recurring fees of at most EUR 171k a year \\(\\-67%\\)\\."
     )
     table = details[takes + 2 : takes + 9]
     assert table[:2] == ["| Lever | Now | Needed | Change |", "|---|--:|--:|--:|"]
@@ -497,7 +502,10 @@ def test_markdown_table_for_a_pull_request_comment(tmp_path):
         "| benefit | EUR 380k | EUR 742k | +95% |",
     ]
     assert done.stdout.count("**What it takes:**") == 1  # the passing bid has none
-    assert f"| `{MALFORMED}` | line 6, column 5 | invalid YAML: expected ',' or ']', but got ':' |" in lines
+    assert (
+        f"| {for_markdown(MALFORMED)} | line 6, column 5 | invalid YAML: expected ',' or '\\]', but got ':' |"
+        in lines
+    )
 
 
 # ------------------------------------------------------------------ --output

@@ -511,8 +511,8 @@ def test_a_percentage_is_refused_for_an_amount(tmp_path):
         tmp_path / "pct.xlsx", small_book(Revenue=[["name", "annual_amount"], ["Sales", "10%"]])
     )
     assert problems_of(path) == {
-        "Revenue!B2": "annual_amount must be a number >= 0 in the stream's currency per year: an amount, not a "
-        "percentage: write the number alone (found '10%')"
+        "Revenue!B2": "annual_amount must be a number >= 0 and at most 1e15 in the stream's currency per year: "
+        "an amount, not a percentage: write the number alone (found '10%')"
     }
 
 
@@ -566,10 +566,10 @@ def test_every_bad_cell_is_reported_at_once_with_its_sheet_and_cell(tmp_path):
     assert problems.pop("Costs!G6").startswith("percent_of names 'Kti', which is not a one-time cost")
     assert problems == {
         "Case!B4": "a discount rate of 8.0 is 800% a year; rates are fractions (write 0.08 for 8%) "
-        "(found 8.0; expected a fraction per year above -1 and below 1 (0.08 for 8%))",
-        "Revenue!B2": "annual_amount must be a number >= 0 in the stream's currency per year: '1.200' is "
-        "ambiguous: 1200 or 1.2? Write 1200 or 1.2 (found '1.200')",
-        "Costs!E3": "amount must be a number >= 0 in the item's currency (found 'five hundred k')",
+        "(found 8.0; expected a fraction per year from -0.5 to below 1 (0.08 for 8%))",
+        "Revenue!B2": "annual_amount must be a number >= 0 and at most 1e15 in the stream's currency per year: "
+        "'1.200' is ambiguous: 1200 or 1.2? Write 1200 (or 1 200) or 1.2 (found '1.200')",
+        "Costs!E3": "amount must be a number >= 0 and at most 1e15 in the item's currency (found 'five hundred k')",
     }
 
 
@@ -667,8 +667,8 @@ def test_an_error_value_in_a_cell_is_reported(tmp_path):
     )
     path.write_bytes(_with_cached_value(path.read_bytes(), "Revenue", "B2", "#DIV/0!", cell_type="e"))
     assert problems_of(path) == {
-        "Revenue!B2": "annual_amount: the cell shows an error (found '#DIV/0!'; expected a number >= 0 in the "
-        "stream's currency per year)"
+        "Revenue!B2": "annual_amount: the cell shows an error (found '#DIV/0!'; expected a number >= 0 and at "
+        "most 1e15 in the stream's currency per year)"
     }
 
 

@@ -401,7 +401,7 @@ def test_the_report_has_summary_flags_pricing_inputs_and_one_sheet_per_bid():
     assert {n for n in wb.defined_names} >= {"DiscountRate", "Horizon", "CaseCurrency", "FXRates"}
     sheet = wb["FTTH urban"]
     formula = sheet.cell(row_of(sheet, "Urban subscriptions"), 5).value
-    assert formula.startswith("=IF(AND(E$4>=Inputs!$I$") and "Inputs!$K$" in formula  # ramp from Inputs
+    assert formula.startswith("=IF(AND(E$4>='Inputs'!$I$") and "'Inputs'!$K$" in formula  # ramp from Inputs
 
 
 def test_the_inputs_register_lists_the_vendor_side_and_the_scope_options():

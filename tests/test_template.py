@@ -53,13 +53,13 @@ def test_the_template_has_drop_downs_formats_and_frozen_headers(tmp_path):
     currency = validation_for(costs, "F2")
     assert currency.errorStyle == "warning" and "EUR" in currency.formula1  # other codes allowed
     assert validation_for(wb["Uncertainty"], "B2").formula1 == '"triangular,pert,uniform,normal,lognormal"'
-    assert validation_for(costs, "A2").formula1.startswith("Bids!$A$2")
+    assert validation_for(costs, "A2").formula1 == "'Bids'!$A$2:$A$501"
     assert validation_for(costs, "I2").type == "whole"  # years
     headers = {c.value: c.column_letter for c in costs[1]}
     assert validation_for(costs, f"{headers['side']}2").formula1 == '"customer,vendor"'
     option = validation_for(costs, f"{headers['option']}2")
-    assert option.formula1.startswith("Options!$B$2") and option.errorStyle == "warning"
-    assert validation_for(wb["Options"], "A2").formula1.startswith("Bids!$A$2")
+    assert option.formula1 == "'Options'!$B$2:$B$501" and option.errorStyle == "warning"
+    assert validation_for(wb["Options"], "A2").formula1 == "'Bids'!$A$2:$A$501"
     bids = wb["Bids"]
     assert bids["D1"].value == "min_margin" and bids["D2"].value == 0.15
     assert bids["D2"].number_format == "0.0##%" and bids.column_dimensions["D"].number_format == "0.0##%"

@@ -66,17 +66,21 @@ def test_negative_amount_names_the_cost_item():
 
 
 @pytest.mark.parametrize(
-    ("path", "field"),
+    ("path", "field", "valid"),
     [
-        (("discount_rate",), "discount_rate"),
-        (("revenue", 0, "growth"), "revenue['Roaming'].growth"),
-        (("bids", 0, "costs", 1, "escalation"), "bids['Vendor A'].costs['Maintenance'].escalation"),
+        (("discount_rate",), "discount_rate", "from -0.5"),
+        (("revenue", 0, "growth"), "revenue['Roaming'].growth", "above -1"),
+        (
+            ("bids", 0, "costs", 1, "escalation"),
+            "bids['Vendor A'].costs['Maintenance'].escalation",
+            "above -1",
+        ),
     ],
 )
 @pytest.mark.parametrize("rate", [-1.0, -1.5])
-def test_rates_at_or_below_minus_100_percent_are_rejected(path, field, rate):
+def test_rates_at_or_below_minus_100_percent_are_rejected(path, field, valid, rate):
     (line,) = problems_for(set_path(*path, value=rate))
-    assert f"{field}:" in line and "above -1" in line and f"found {rate}" in line
+    assert f"{field}:" in line and valid in line and f"found {rate}" in line
 
 
 def test_discount_rate_given_as_a_percentage_is_caught():

@@ -275,3 +275,82 @@ def test_write_atomically_refuses_to_overwrite_an_input(tmp_path):
 def test_write_atomically_needs_an_existing_folder(tmp_path):
     with pytest.raises(InputError, match="the output folder does not exist"):
         write_atomically(tmp_path / "nope" / "out.xlsx", lambda fh: fh.write(b"x"))
+
+
+# --------------------------------------------------------------------------
+# the outline and the streamed sheets
+# --------------------------------------------------------------------------
+
+
+def test_the_outline_lists_the_sheets_as_openpyxl_opens_them(tmp_path):
+    import openpyxl
+
+    from bidfit.io.workbook_safety import check_workbook_file
+
+    data = sample_bytes()
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book["FX"].sheet_state = "hidden"
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    outline = check_workbook_file(path)
+    assert [s.name for s in outline.sheets] == openpyxl.load_workbook(path, read_only=True).sheetnames
+    fx = next(s for s in outline.sheets if s.name == "FX")
+    assert (fx.state, fx.hidden, fx.part) == ("hidden", True, sheet_part(data, "FX"))
+    assert not any(s.hidden for s in outline.sheets if s.name != "FX")
+
+
+def test_formula_cells_are_found_where_openpyxl_finds_them(tmp_path):
+    import openpyxl
+
+    from bidfit.io.workbook_safety import check_workbook_file, scan_sheets
+
+    data = sample_bytes()
+    part = sheet_part(data, "Costs")
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read(part).decode()
+    # Cells without a reference count on from the last one given, as openpyxl counts them;
+    # a shared formula's dependent cells hold an empty <f>; rows after a repeated row number are skipped.
+    rows = (
+        '<row r="40"><c r="C40"><f>1+1</f></c><c><v>2</v></c><c><f>A1</f><v>1</v></c></row>'
+        '<row r="41"><c r="A41"><f t="shared" si="0" ref="A41:A42">B1</f><v>0</v></c>'
+        '<c r="AX41"><f>1</f></c><c><f>2</f></c></row>'
+        '<row r="42"><c r="A42"><f t="shared" si="0"/></c></row>'
+        '<row r="42"><c r="B42"><f>3</f></c></row>'
+    )
+    path = tmp_path / "formulas.xlsx"
+    path.write_bytes(
+        rezip(data, replace={part: sheet.replace("</sheetData>", rows + "</sheetData>").encode()})
+    )
+    outline = check_workbook_file(path)
+    costs = next(s for s in outline.sheets if s.name == "Costs")
+    found = scan_sheets(outline, [costs], rows=MAX_ROWS + 1, columns=MAX_COLUMNS + 1)[costs.part]
+    ws = openpyxl.load_workbook(path, read_only=True)["Costs"]
+    expected = {
+        (r, c)
+        for r, row in enumerate(ws.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1), 1)
+        for c, cell in enumerate(row, 1)
+        if cell.data_type == "f"
+    }
+    assert found == expected == {(40, 3), (40, 5), (41, 1), (41, 50), (41, 51), (42, 1)}
+
+
+def test_a_dtd_in_a_sheet_part_not_named_xml_is_refused(tmp_path):
+    data = sample_bytes()
+    part = sheet_part(data, "Case")
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read(part)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    renamed = part.replace(".xml", ".dat")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == part:
+                target.writestr(renamed, b'<!DOCTYPE worksheet [<!ENTITY a "a">]>' + sheet)
+                continue
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(
+                    part.removeprefix("xl/").encode(), renamed.removeprefix("xl/").encode()
+                )
+            target.writestr(info.filename, content)
+    error = refused(tmp_path, out.getvalue(), "renamed.xlsx")
+    (problem,) = error.problems
+    assert problem.code == "dtd" and problem.where == "Case" and "declares a DTD" in problem.message

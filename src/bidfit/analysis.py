@@ -12,10 +12,10 @@ import numpy.typing as npt
 
 from bidfit import finance, metrics, rules
 from bidfit._format import money
-from bidfit.cashflows import BidCashflows, build_cashflows
+from bidfit.cashflows import BidCashflows, build_cashflows, nonfinite_problems
 from bidfit.dealroom import customer_ceiling, deal_room
-from bidfit.errors import InputError
-from bidfit.models import Case, reference_problems
+from bidfit.errors import InputError, Problem
+from bidfit.models import FIELD_HINTS, Case, reference_problems
 from bidfit.results import Analysis, BidAnalysis, Portfolio
 
 __all__ = ["KERNEL_FIGURES", "analyze", "analyze_many", "assess", "kernel", "measure"]
@@ -23,6 +23,13 @@ __all__ = ["KERNEL_FIGURES", "analyze", "analyze_many", "assess", "kernel", "mea
 
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    """``numerator / denominator``; None when the denominator is not positive or the ratio overflows."""
+    if denominator <= 0:
+        return None
+    return _finite(numerator / denominator)
 
 
 KERNEL_FIGURES = (
@@ -42,6 +49,10 @@ KERNEL_FIGURES = (
     "benefit_headroom",
 )
 """The columns :func:`kernel` returns, in order."""
+
+_MAY_NOT_EXIST = frozenset({"irr", "payback", "discounted_payback", "benefit_headroom"})
+_ALWAYS_FINITE = np.array([name not in _MAY_NOT_EXIST for name in KERNEL_FIGURES])
+"""Kernel columns that exist for every bid: NaN or infinite there means the inputs overflow."""
 
 
 def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> np.ndarray:
@@ -94,7 +105,8 @@ def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> np.ndarray:
         axis=1
     )
     with np.errstate(all="ignore"):
-        max_fee = np.where(pv_r > 0, (pv_b - pv_ot) * fee / pv_r, (pv_b - pv_ot) / annuity)
+        # fee / pv_r first: the product of two large amounts could overflow.
+        max_fee = np.where(pv_r > 0, (pv_b - pv_ot) * (fee / pv_r), (pv_b - pv_ot) / annuity)
     return np.column_stack(
         [
             *present,
@@ -165,12 +177,20 @@ def measure(
         notes["discounted_payback_years"] = (
             "the cumulative discounted cash position does not stay non-negative within the horizon"
         )
+    benefit_cost_ratio = _ratio(pv_b, pv_c)
+    benefit_share = _ratio(pv_b, pv_pool)
     if pv_c <= 0:
         notes["benefit_cost_ratio"] = "the bid has no cost"
+    elif benefit_cost_ratio is None:
+        notes["benefit_cost_ratio"] = "the bid's costs are too small against its benefits for a ratio"
     if pv_b <= 0:
         notes["benefit_headroom"] = "the bid addresses no benefit"
+    elif headroom is None:
+        notes["benefit_headroom"] = "the benefits are too small against the costs for a share"
     if pv_pool <= 0:
         notes["benefit_share"] = "the revenue pool in scope is zero"
+    elif benefit_share is None:
+        notes["benefit_share"] = "the revenue pool in scope is too small against the benefits for a share"
 
     return BidAnalysis(
         name=flows.bid,
@@ -187,9 +207,9 @@ def measure(
         pv_one_time_costs=pv_ot,
         pv_recurring_costs=pv_r,
         lifetime_cost=float(costs.sum()),
-        benefit_cost_ratio=pv_b / pv_c if pv_c > 0 else None,
+        benefit_cost_ratio=benefit_cost_ratio,
         revenue_pool=pv_pool,
-        benefit_share=pv_b / pv_pool if pv_pool > 0 else None,
+        benefit_share=benefit_share,
         one_time_price=price,
         annual_fee=first_fee,
         max_one_time_price=max_price,
@@ -220,7 +240,10 @@ def analyze(case: Case) -> Analysis:
     ------
     InputError
         If the case was changed after validation into an inconsistent one
-        (e.g. a scope that names a stream that no longer exists).
+        (e.g. a scope that names a stream that no longer exists), or if a
+        cash flow or a figure is NaN or infinite (each problem names the
+        field that causes it, e.g. ``revenue['Roaming'].growth``): such a
+        figure is never judged.
 
     Examples
     --------
@@ -232,7 +255,10 @@ def analyze(case: Case) -> Analysis:
     problems = reference_problems(case)
     if problems:
         raise InputError(problems)
-    return Analysis(case=case, bids=assess(case, build_cashflows(case)))
+    with np.errstate(all="ignore"):  # a flow that overflows is reported just below, by field
+        flows = build_cashflows(case)
+    figures = _finite_figures([case], [flows], name_cases=False)[0]
+    return Analysis(case=case, bids=assess(case, flows, figures))
 
 
 def assess(
@@ -274,8 +300,10 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
     Raises
     ------
     InputError
-        Listing the problems of every inconsistent case, each prefixed with
-        the case's position and name.
+        Listing the problems of every inconsistent case, and of every case
+        whose cash flows or figures are NaN or infinite, each prefixed with
+        the case's position and name. No case is analysed then: a portfolio
+        is all its cases or none.
 
     Examples
     --------
@@ -292,17 +320,108 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
             errors.append(InputError([p.in_file(f"cases[{i}] ({case.name})") for p in problems]))
     if errors:
         raise InputError.combine(errors)
-    built = [build_cashflows(case) for case in cases]
-    rows = [(i, name, f) for i, by_bid in enumerate(built) for name, f in by_bid.items()]
-    if not rows:
-        return Portfolio(analyses=())
-    table = kernel([cases[i].discount_rate for i, _, _ in rows], [f for _, _, f in rows])
-    figures: list[dict[str, np.ndarray]] = [{} for _ in cases]
-    for (i, name, _), row in zip(rows, table, strict=True):
-        figures[i][name] = row
+    with np.errstate(all="ignore"):  # a flow that overflows is reported just below, by field
+        built = [build_cashflows(case) for case in cases]
+    figures = _finite_figures(cases, built)
     return Portfolio(
         analyses=tuple(
             Analysis(case=case, bids=assess(case, by_bid, fig))
             for case, by_bid, fig in zip(cases, built, figures, strict=True)
         )
     )
+
+
+def _finite_figures(
+    cases: Sequence[Case], built: Sequence[dict[str, BidCashflows]], *, name_cases: bool = True
+) -> list[dict[str, np.ndarray]]:
+    """Each bid's :func:`kernel` row, all bids of all cases in one run; never a NaN or infinite one.
+
+    Parameters
+    ----------
+    cases : sequence of Case
+        The cases.
+    built : sequence of dict
+        Each case's cash flows by bid, from :func:`bidfit.cashflows.build_cashflows`.
+    name_cases : bool
+        Prefix each problem with the case's position and name.
+
+    Returns
+    -------
+    list of dict of str to ndarray
+        Per case, each bid's kernel row. A figure that may not exist (IRR,
+        payback, headroom) is NaN where it does not.
+
+    Raises
+    ------
+    InputError
+        When a cash flow, or a figure that always exists (NPV, a present
+        value, a price or fee), is NaN or infinite: each problem names the
+        field that causes it.
+    """
+    problems = [
+        _rate_problems(case) + nonfinite_problems(case, flows)
+        for case, flows in zip(cases, built, strict=True)
+    ]
+    _raise_problems(cases, problems, name_cases)
+    rows = [(i, name, f) for i, by_bid in enumerate(built) for name, f in by_bid.items()]
+    figures: list[dict[str, np.ndarray]] = [{} for _ in cases]
+    if not rows:
+        return figures
+    with np.errstate(all="ignore"):
+        table = kernel([cases[i].discount_rate for i, _, _ in rows], [f for _, _, f in rows])
+    for (i, name, _), row in zip(rows, table, strict=True):
+        figures[i][name] = row
+    _raise_problems(
+        cases,
+        [_figure_problems(case, by_bid) for case, by_bid in zip(cases, figures, strict=True)],
+        name_cases,
+    )
+    return figures
+
+
+def _raise_problems(cases: Sequence[Case], problems: Sequence[list[Problem]], name_cases: bool) -> None:
+    """Raise one InputError with every case's problems, if there are any."""
+    if not any(problems):
+        return
+    raise InputError(
+        [
+            p.in_file(f"cases[{i}] ({case.name})") if name_cases else p
+            for i, (case, found) in enumerate(zip(cases, problems, strict=True))
+            for p in found
+        ]
+    )
+
+
+def _rate_problems(case: Case) -> list[Problem]:
+    """The discount rate, when the finance kernel cannot discount at it."""
+    rate = case.discount_rate
+    if math.isfinite(rate) and rate > -1:
+        return []
+    return [
+        Problem(
+            "discount_rate",
+            "cannot discount at this rate",
+            found=rate if math.isfinite(rate) else str(rate),
+            expected=FIELD_HINTS["discount_rate"],
+            code="out_of_range",
+            loc=("discount_rate",),
+        )
+    ]
+
+
+def _figure_problems(case: Case, figures: dict[str, np.ndarray]) -> list[Problem]:
+    """The discount rate, when discounting finite flows gives NaN or infinite figures."""
+    bids = [name for name, row in figures.items() if not np.isfinite(row[_ALWAYS_FINITE]).all()]
+    if not bids:
+        return []
+    return [
+        Problem(
+            "discount_rate",
+            f"discounted at this rate, the cash flows of {', '.join(map(repr, bids))} give present values "
+            "beyond what can be computed",
+            found=case.discount_rate,
+            expected=FIELD_HINTS["discount_rate"],
+            code="out_of_range",
+            loc=("discount_rate",),
+        )
+    ]

@@ -21,13 +21,15 @@ bid or a million simulated variants of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from bidfit.models import Case, CostItem
+from bidfit.errors import Problem
+from bidfit.models import FIELD_HINTS, Case, CostItem
 
 __all__ = [
     "BidCashflows",
@@ -35,6 +37,7 @@ __all__ = [
     "cost_amounts",
     "cost_lines",
     "cost_years",
+    "nonfinite_problems",
     "schedule",
 ]
 
@@ -209,21 +212,32 @@ def cost_amounts(
     percents = own_percent if percent is None else np.asarray(percent, dtype=float)
     fx = np.array([fx_rate(c.currency) for c in items])
     index = {item.name: i for i, item in enumerate(items)}
+    if any(name not in index for item in items for name in item.percent_of):
+        raise ValueError("percent_of refers to an item that is missing")
+    # Items first, then shares of them as soon as what they share is known: one
+    # pass in dependency order, however long a chain of shares (a loop, not a
+    # recursive closure: a closure referring to itself would keep every
+    # trial-sized array alive until the garbage collector runs).
+    waiting = [len(set(item.percent_of)) for item in items]
+    shares_of: dict[int, list[int]] = {}
+    for i, item in enumerate(items):
+        for name in set(item.percent_of):
+            shares_of.setdefault(index[name], []).append(i)
+    ready = [i for i, count in enumerate(waiting) if count == 0]
     resolved: dict[int, FloatArray] = {}
-    # Items first, then shares of them; validation has ruled out cycles. (A loop,
-    # not a recursive closure: a closure referring to itself would keep every
-    # trial-sized array alive until the garbage collector runs.)
-    while len(resolved) < len(items):
-        before = len(resolved)
-        for i, item in enumerate(items):
-            if i in resolved:
-                continue
-            if not item.percent_of:
-                resolved[i] = amounts[..., i] * fx[i]
-            elif all(index.get(name) in resolved for name in item.percent_of):
-                resolved[i] = percents[..., i] * sum(resolved[index[name]] for name in item.percent_of)
-        if len(resolved) == before:
-            raise ValueError("percent_of refers to an item that is missing or refers back to itself")
+    while ready:
+        i = ready.pop()
+        item = items[i]
+        if item.percent_of:
+            resolved[i] = percents[..., i] * sum(resolved[index[name]] for name in item.percent_of)
+        else:
+            resolved[i] = amounts[..., i] * fx[i]
+        for j in shares_of.get(i, []):
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                ready.append(j)
+    if len(resolved) < len(items):
+        raise ValueError("percent_of refers back to the item itself")
     return np.stack(np.broadcast_arrays(*(resolved[i] for i in range(len(items)))), axis=-1)
 
 
@@ -316,3 +330,163 @@ def build_cashflows(case: Case) -> dict[str, BidCashflows]:
             vendor_cost_lines=cost_lines(bid.vendor_costs, years, case.fx_rate),
         )
     return result
+
+
+def nonfinite_problems(case: Case, flows: Mapping[str, BidCashflows]) -> list[Problem]:
+    """Every input whose cash flows are NaN or infinite, named by its field path.
+
+    The field bounds of :mod:`bidfit.models` keep the flows of a validated
+    case finite; a case built or changed without validation
+    (``model_construct``, ``model_copy(update=...)``) may still overflow.
+    Each problem names the field that causes it: a value that is not a finite
+    number, an FX rate, a ``percent`` of a ``percent_of`` chain, or the growth or
+    escalation that compounds beyond float64 over the active years.
+
+    Parameters
+    ----------
+    case : Case
+        The case the flows were built from.
+    flows : mapping of str to BidCashflows
+        Each bid's arrays, from :func:`build_cashflows`.
+
+    Returns
+    -------
+    list of Problem
+        Empty when every flow and every yearly total is a finite number [currency].
+
+    Examples
+    --------
+    >>> from bidfit.models import Bid, Case, CostItem, RevenueStream
+    >>> case = Case(name="Demo", horizon_years=100, discount_rate=0.1,
+    ...             revenue=[RevenueStream(name="Sales", annual_amount=100)],
+    ...             bids=[Bid(name="A", costs=[CostItem(name="Kit", kind="one_time", amount=60)])])
+    >>> nonfinite_problems(case, build_cashflows(case))
+    []
+    >>> wild = case.model_copy(update={"revenue": [case.revenue[0].model_copy(update={"growth": 1e4})]})
+    >>> with np.errstate(over="ignore"):
+    ...     print(nonfinite_problems(wild, build_cashflows(wild))[0])  # doctest: +ELLIPSIS
+    revenue['Sales'].growth: compounded from year 1 to year 100, the amounts grow beyond ... (found 10000.0; ...)
+    """
+    problems: list[Problem] = []
+    streams = {stream.name: i for i, stream in enumerate(case.revenue)}
+    reported: set[str] = set()
+    for b, bid in enumerate(case.bids):
+        f = flows[bid.name]
+        for name, benefit, pool in zip(f.stream_names, f.benefit_lines, f.pool_lines, strict=True):
+            if name not in reported and not (np.isfinite(benefit).all() and np.isfinite(pool).all()):
+                reported.add(name)
+                problems.append(_stream_problem(case, streams[name]))
+        where, loc = f"bids[{bid.name!r}]", ("bids", b)
+        for attr, lines in (("costs", f.cost_lines), ("vendor_costs", f.vendor_cost_lines)):
+            if lines is not None and not np.isfinite(lines).all():
+                items = getattr(bid, attr)
+                problems += _cost_problems(case, items, lines, f"{where}.{attr}", (*loc, attr))
+        every_line = (f.benefit_lines, f.pool_lines, f.cost_lines, f.vendor_cost_lines)
+        with np.errstate(all="ignore"):  # an overflow is what is being looked for
+            totals = (f.benefits, f.revenue_pool, f.costs, f.vendor_costs, f.net)
+        lines_finite = all(x is None or np.isfinite(x).all() for x in every_line)
+        if lines_finite and not all(np.isfinite(t).all() for t in totals):
+            problems.append(
+                Problem(
+                    where,
+                    "the bid's yearly totals add up to more than can be computed",
+                    expected=f"amounts that add up to less than about {np.finfo(float).max:.2g} a year",
+                    code="out_of_range",
+                    loc=loc,
+                )
+            )
+    return list(dict.fromkeys(problems))  # an FX rate is named once, however many items use it
+
+
+def _not_finite(where: str, loc: tuple[str | int, ...], field: str, value: float) -> Problem:
+    return Problem(
+        f"{where}.{field}",
+        "is not a finite number",
+        found=str(value),
+        expected=FIELD_HINTS.get(field),
+        code="not_finite",
+        loc=(*loc, field),
+    )
+
+
+def _fx_problem(case: Case, currency: str | None) -> Problem:
+    rate = case.fx_rate(currency)
+    return Problem(
+        f"fx[{currency!r}]",
+        "converting with this FX rate gives amounts beyond what can be computed",
+        found=str(rate) if not math.isfinite(rate) else rate,
+        expected=FIELD_HINTS["fx"],
+        code="out_of_range",
+        loc=("fx", currency or ""),
+    )
+
+
+def _growth_problem(
+    where: str, loc: tuple[str | int, ...], field: str, value: float, start: int, end: int
+) -> Problem:
+    return Problem(
+        f"{where}.{field}",
+        f"compounded from year {start} to year {end}, the amounts grow beyond what can be computed",
+        found=value,
+        expected=FIELD_HINTS.get(field),
+        code="out_of_range",
+        loc=(*loc, field),
+    )
+
+
+def _converts(amount: float, case: Case, currency: str | None) -> bool:
+    """True when ``amount`` in ``currency`` is a finite amount in the case currency."""
+    return math.isfinite(case.fx_rate(currency) * amount)
+
+
+def _stream_problem(case: Case, i: int) -> Problem:
+    """The field that makes revenue stream ``i``'s flows NaN or infinite."""
+    stream = case.revenue[i]
+    where, loc = f"revenue[{stream.name!r}]", ("revenue", i)
+    for field in ("annual_amount", "growth", "capture", "margin"):
+        value = getattr(stream, field)
+        if not math.isfinite(value):
+            return _not_finite(where, loc, field, value)
+    if not _converts(stream.annual_amount, case, stream.currency):
+        return _fx_problem(case, stream.currency)
+    end = case.horizon_years if stream.end_year is None else stream.end_year
+    return _growth_problem(where, loc, "growth", stream.growth, stream.start_year, end)
+
+
+def _cost_problems(
+    case: Case, items: Sequence[CostItem], lines: FloatArray, where: str, loc: tuple[str | int, ...]
+) -> list[Problem]:
+    """The fields that make the given cost items' flows NaN or infinite.
+
+    An item that is a share (``percent_of``) of an item whose amount is
+    already not finite is a consequence of it and is not named again.
+    """
+    with np.errstate(all="ignore"):
+        amounts = cost_amounts(items, case.fx_rate)
+    bad_amount = {item.name for item, amount in zip(items, amounts, strict=True) if not math.isfinite(amount)}
+    problems = []
+    for c, (item, line) in enumerate(zip(items, lines, strict=True)):
+        if np.isfinite(line).all():
+            continue
+        item_where, item_loc = f"{where}[{item.name!r}]", (*loc, c)
+        own = {"amount": item.amount, "percent": item.percent, "escalation": item.escalation}
+        bad = [(k, v) for k, v in own.items() if v is not None and not math.isfinite(v)]
+        if bad:
+            problems.append(_not_finite(item_where, item_loc, *bad[0]))
+        elif item.name not in bad_amount:
+            start, end = cost_years(item, case.horizon_years)
+            problems.append(_growth_problem(item_where, item_loc, "escalation", item.escalation, start, end))
+        elif not item.percent_of:
+            problems.append(_fx_problem(case, item.currency))
+        elif bad_amount.isdisjoint(item.percent_of):
+            problems.append(
+                Problem(
+                    f"{item_where}.percent",
+                    "with percent_of the item comes to more than can be computed",
+                    found=item.percent,
+                    expected=FIELD_HINTS["percent"],
+                    code="out_of_range",
+                    loc=(*item_loc, "percent"),
+                )
+            )
+    return problems

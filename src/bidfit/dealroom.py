@@ -27,7 +27,15 @@ from bidfit import finance, metrics
 from bidfit.cashflows import BidCashflows
 from bidfit.models import Policy
 
-__all__ = ["Ceiling", "DealRoom", "customer_ceiling", "deal_room", "scale_for_payback"]
+__all__ = [
+    "Ceiling",
+    "DealRoom",
+    "customer_ceiling",
+    "deal_room",
+    "delivery_pv",
+    "scale_for_payback",
+    "vendor_margin",
+]
 
 
 def scale_for_payback(flows: BidCashflows, years: float, scaled: str) -> float | None:
@@ -62,7 +70,12 @@ def scale_for_payback(flows: BidCashflows, years: float, scaled: str) -> float |
         # Nothing of the group is paid by then: scaling it cannot bring payback forward.
         quoted = finance.payback(rest - group)
         return math.inf if np.isfinite(quoted) and quoted <= years + 1e-9 else None
-    scale = np.interp(years, flows.years, np.cumsum(rest)) / group_at
+    with np.errstate(over="ignore"):
+        scale = np.interp(years, flows.years, np.cumsum(rest)) / group_at
+    if not np.isfinite(scale):
+        # The group is too small against the rest for any factor to matter.
+        quoted = finance.payback(rest)
+        return math.inf if np.isfinite(quoted) and quoted <= years + 1e-9 else None
     for trial in (scale, scale * (1 - 1e-9)):
         if trial < 0:
             return None
@@ -206,6 +219,38 @@ class DealRoom:
         return self.required_pv_revenue <= self.ceiling.allowed_pv_cost and self.ceiling.allowed_pv_cost >= 0
 
 
+def delivery_pv(vendor_lines: np.ndarray, rate: float) -> float:
+    """PV of the vendor's own delivery cost [currency].
+
+    Parameters
+    ----------
+    vendor_lines : ndarray, shape (v, n)
+        The vendor's delivery cost per item and year [currency].
+    rate : float
+        The case's discount rate [1/year].
+
+    Examples
+    --------
+    >>> round(delivery_pv(np.array([[100.0, 0.0], [0.0, 110.0]]), 0.1), 6)
+    200.0
+    """
+    return float(finance.npv(rate, vendor_lines.sum(axis=0)))
+
+
+def vendor_margin(pv_delivery: float, pv_payments: float) -> float | None:
+    """The vendor's margin on what the customer pays, in PV [fraction].
+
+    ``1 - PV(delivery cost) / PV(customer payments)``; None when the customer
+    pays nothing.
+
+    Examples
+    --------
+    >>> vendor_margin(75.0, 100.0), vendor_margin(75.0, 0.0)
+    (0.25, None)
+    """
+    return 1 - pv_delivery / pv_payments if pv_payments > 0 else None
+
+
 def deal_room(
     flows: BidCashflows,
     vendor_lines: np.ndarray,
@@ -244,14 +289,13 @@ def deal_room(
     benefits.
     """
     horizon = int(flows.years[-1])
-    pv_delivery = float(finance.npv(rate, vendor_lines.sum(axis=0)))
+    pv_delivery = delivery_pv(vendor_lines, rate)
     required = pv_delivery / (1 - min_margin)
-    revenue = pv_one_time + pv_recurring
     return DealRoom(
         ceiling=ceiling,
         floor_price=float(metrics.max_one_time_price(required, pv_one_time, pv_recurring, price)),
         floor_fee=float(metrics.max_annual_fee(required, pv_one_time, pv_recurring, fee, rate, horizon)),
-        vendor_margin=1 - pv_delivery / revenue if revenue > 0 else None,
+        vendor_margin=vendor_margin(pv_delivery, pv_one_time + pv_recurring),
         min_margin=min_margin,
         pv_delivery_cost=pv_delivery,
         required_pv_revenue=required,

@@ -83,7 +83,9 @@ def max_one_time_price(
     )
     room = pv_b - pv_r
     with np.errstate(all="ignore"):
-        scaled = room * total / pv_ot
+        # total / pv_ot first: it is at most the largest discount factor, while
+        # room * total, a product of two amounts, could overflow.
+        scaled = room * (total / pv_ot)
     return np.where(pv_ot > 0, scaled, room)
 
 
@@ -127,7 +129,7 @@ def max_annual_fee(
     )
     room = pv_b - pv_ot
     with np.errstate(all="ignore"):
-        scaled = room * fee / pv_r
+        scaled = room * (fee / pv_r)  # fee / pv_r first, as in max_one_time_price
     return np.where(pv_r > 0, scaled, room / annuity_factor(rate, horizon_years))
 
 

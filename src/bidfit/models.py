@@ -8,13 +8,16 @@ currency, converted with the case's ``fx`` table. Rates are fractions per year
 (``0.08`` is 8 %), never percentages. Years are whole years ``0..horizon_years``.
 
 Validation happens here, once: each field is checked on its own (numbers are
-finite, amounts non-negative, rates above -100 %, shares within 0..1), then the
+finite, amounts from 0 to 1e15, growth and escalation above -100 % and at most
++1000 % a year, the discount rate from -50 %, FX rates from 1e-9 to 1e9, shares
+within 0..1: bounds that keep each item's cash flows finite), then the
 case is checked as a whole (names unique, scopes and ``percent_of`` refer to
 things that exist, years inside the horizon, an FX rate for every currency).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
@@ -54,6 +57,22 @@ StreamKind = Literal["revenue", "saving", "avoided_cost"]
 
 MAX_HORIZON_YEARS = 100
 
+# Bounds that keep every cash flow of a valid case a finite float64. The largest
+# yearly flow of one line is MAX_AMOUNT * MAX_FX_RATE * (1 + MAX_GROWTH) ** 99,
+# about 1.3e127, and discounting at MIN_DISCOUNT_RATE multiplies it by at most
+# 2 ** 100 (1.3e30): far below the float64 limit of 1.8e308, whatever the number
+# of items, and with room for products of two such figures divided by a third.
+MAX_AMOUNT = 1e15
+"""Largest amount of a stream or cost item, in any currency [currency]."""
+MAX_GROWTH = 10.0
+"""Largest yearly growth or escalation [1/year]: +1000 % a year."""
+MAX_PERCENT = 10.0
+"""Largest ``percent`` of a cost item defined by ``percent_of`` [fraction]: 1000 %."""
+MIN_DISCOUNT_RATE = -0.5
+"""Lowest discount rate [1/year]: -50 % a year."""
+MIN_FX_RATE, MAX_FX_RATE = 1e-9, 1e9
+"""Range of an FX rate [units of case currency per unit of the other currency]."""
+
 
 def _split_names(value: Any) -> Any:
     """Accept ``"A, B"`` as well as ``["A", "B"]`` for a list of names."""
@@ -83,8 +102,24 @@ def _not_percent_typo(value: float) -> float:
     return value
 
 
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Rate = Annotated[float, Field(gt=-1, allow_inf_nan=False)]
+def _power_of_ten(value: float) -> str:
+    """``1e15`` rather than ``1e+15`` or ``1000000000000000``."""
+    return f"{value:.0e}".replace("e+", "e").replace("e-0", "e-").replace("e0", "e")
+
+
+def _plausible_fx_rate(value: float) -> float:
+    if not MIN_FX_RATE <= value <= MAX_FX_RATE:
+        raise ValueError(
+            f"an FX rate must be from {_power_of_ten(MIN_FX_RATE)} to {_power_of_ten(MAX_FX_RATE)} "
+            "units of case currency per unit of the other currency"
+        )
+    return value
+
+
+Money = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Growth = Annotated[float, Field(gt=-1, le=MAX_GROWTH, allow_inf_nan=False)]
+DiscountRate = Annotated[float, Field(ge=MIN_DISCOUNT_RATE, allow_inf_nan=False)]
+FxRate = Annotated[float, Field(allow_inf_nan=False), AfterValidator(_plausible_fx_rate)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=0)]
 Names = Annotated[list[str], BeforeValidator(_split_names)]
@@ -95,14 +130,16 @@ OptionalText = Annotated[
 
 # What a valid value looks like, by field name; used in error messages.
 FIELD_HINTS: dict[str, str] = {
-    "annual_amount": "a number >= 0 in the stream's currency per year",
-    "amount": "a number >= 0 in the item's currency",
-    "growth": "a fraction per year above -1 (0.03 for +3%, -0.05 for -5%)",
-    "escalation": "a fraction per year above -1 (0.02 for +2%)",
-    "discount_rate": "a fraction per year above -1 and below 1 (0.08 for 8%)",
+    "annual_amount": f"a number >= 0 and at most {_power_of_ten(MAX_AMOUNT)} in the stream's currency per year",
+    "amount": f"a number >= 0 and at most {_power_of_ten(MAX_AMOUNT)} in the item's currency",
+    "growth": f"a fraction per year above -1 and at most {MAX_GROWTH:g} (0.03 for +3%, -0.05 for -5%)",
+    "escalation": f"a fraction per year above -1 and at most {MAX_GROWTH:g} (0.02 for +2%)",
+    "discount_rate": f"a fraction per year from {MIN_DISCOUNT_RATE:g} to below 1 (0.08 for 8%)",
+    "fx": f"units of case currency per unit of the other currency, from {_power_of_ten(MIN_FX_RATE)} "
+    f"to {_power_of_ten(MAX_FX_RATE)}",
     "capture": "a share from 0 to 1",
     "margin": "a share from 0 to 1",
-    "percent": "a fraction >= 0 (0.18 for 18%)",
+    "percent": f"a fraction >= 0 and at most {MAX_PERCENT:g} (0.18 for 18%)",
     "horizon_years": f"a whole number of years from 1 to {MAX_HORIZON_YEARS}",
     "start_year": "a whole year from 0 to horizon_years",
     "end_year": "a whole year from 0 to horizon_years",
@@ -160,7 +197,7 @@ class RevenueStream(_Model):
 
     name: Annotated[str, Field(min_length=1)]
     annual_amount: Money
-    growth: Rate = 0.0
+    growth: Growth = 0.0
     capture: Share = 1.0
     margin: Share = 1.0
     kind: Annotated[StreamKind, BeforeValidator(_lower_word)] = "revenue"
@@ -216,11 +253,11 @@ class CostItem(_Model):
     kind: Annotated[CostKind, BeforeValidator(_lower_word)]
     amount: Money | None = None
     percent_of: Names = Field(default_factory=list)
-    percent: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    percent: Annotated[float, Field(ge=0, le=MAX_PERCENT, allow_inf_nan=False)] | None = None
     year: Year | None = None
     start_year: Year | None = None
     end_year: Year | None = None
-    escalation: Rate = 0.0
+    escalation: Growth = 0.0
     currency: CurrencyCode | None = None
     source: OptionalText = None
 
@@ -409,14 +446,14 @@ UNCERTAIN_FIELDS: dict[str, tuple[str, ...]] = {
 
 FIELD_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     # field: (lowest, highest, lowest excluded)
-    "annual_amount": (0.0, None, False),
-    "amount": (0.0, None, False),
-    "percent": (0.0, None, False),
+    "annual_amount": (0.0, MAX_AMOUNT, False),
+    "amount": (0.0, MAX_AMOUNT, False),
+    "percent": (0.0, MAX_PERCENT, False),
     "capture": (0.0, 1.0, False),
     "margin": (0.0, 1.0, False),
-    "growth": (-1.0, None, True),
-    "escalation": (-1.0, None, True),
-    "discount_rate": (-1.0, 1.0, True),
+    "growth": (-1.0, MAX_GROWTH, True),
+    "escalation": (-1.0, MAX_GROWTH, True),
+    "discount_rate": (MIN_DISCOUNT_RATE, 1.0, False),
 }
 """Valid range of each uncertain field; a sampled value is kept inside it."""
 
@@ -590,11 +627,11 @@ class Case(_Model):
     customer: str = ""
     currency: CurrencyCode = "EUR"
     horizon_years: Annotated[int, Field(ge=1, le=MAX_HORIZON_YEARS)]
-    discount_rate: Annotated[Rate, AfterValidator(_not_percent_typo)]
+    discount_rate: Annotated[DiscountRate, AfterValidator(_not_percent_typo)]
     revenue: Annotated[list[RevenueStream], Field(min_length=1)]
     bids: Annotated[list[Bid], Field(min_length=1)]
     policy: Policy = Field(default_factory=Policy)
-    fx: dict[CurrencyCode, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(default_factory=dict)
+    fx: dict[CurrencyCode, FxRate] = Field(default_factory=dict)
     uncertainty: list[Uncertainty] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -776,7 +813,53 @@ def _cost_list_problems(
                     )
                 )
     problems += _percent_cycles(items, where, loc)
+    if not problems:
+        problems += _percent_amount_problems(case, items, where, loc, references or [])
     return problems
+
+
+def _percent_amount_problems(
+    case: Case, items: list[CostItem], where: str, loc: tuple[str | int, ...], references: list[CostItem]
+) -> list[Problem]:
+    """Items defined by ``percent_of`` whose amount comes to more than :data:`MAX_AMOUNT`.
+
+    A chain of shares (an item that is a share of items that are shares...)
+    could otherwise compound beyond what a float can hold, however small each
+    share.
+    """
+    import numpy as np
+
+    from bidfit.cashflows import cost_amounts  # it imports this module
+
+    if not any(item.percent_of for item in items):
+        return []
+    pool = [*references, *items]
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            pool_amounts = cost_amounts(pool, case.fx_rate)
+    except (KeyError, ValueError):
+        return []  # a reference or currency of the base offer is wrong: reported there
+    too_large = {
+        item.name
+        for item, amount in zip(pool, pool_amounts, strict=True)
+        if item.percent_of and not amount <= MAX_AMOUNT
+    }
+    amounts = pool_amounts[len(references) :]
+    # Name only where the excess starts, not every item that is a share of it.
+    return [
+        Problem(
+            f"{where}[{item.name!r}].percent",
+            f"with percent_of the item comes to {amount:.3g} {case.currency}, above the largest amount allowed"
+            if math.isfinite(amount)
+            else "with percent_of the item comes to more than can be computed",
+            found=item.percent,
+            expected=f"a share whose amount comes to at most {_power_of_ten(MAX_AMOUNT)} {case.currency}",
+            code="out_of_range",
+            loc=(*loc, c, "percent"),
+        )
+        for c, (item, amount) in enumerate(zip(items, amounts, strict=True))
+        if item.name in too_large and too_large.isdisjoint(item.percent_of)
+    ]
 
 
 def _bid_problems(case: Case, bid: Bid, loc: tuple[str | int, ...]) -> list[Problem]:

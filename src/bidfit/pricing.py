@@ -12,30 +12,37 @@ These answer the questions of the last negotiation round:
 * :func:`pricing_room`: all of it, with the deal room, in one object.
 
 Changes of price, fees and benefits are tried on the bid's cash-flow arrays
-(no case is rebuilt); term and scope changes build the changed case. A bid
-*passes* when it has no finding at or above ``fail_on``, leaving out the
-findings no price, fee or scope can change (``MISSING_SOURCE``, which needs
-evidence, ``DOMINATED``, which compares bids, and ``NO_DEAL_ROOM``, which is
-the vendor's side).
+(no case is rebuilt). Every scope a bid could have (up to 2^10 combinations
+of options, or 2^12 - 1 sets of streams) is cut from one build of its widest
+scope, and the NPV and payback of all of them come from one stacked run of
+the finance kernel; the full rules then judge only the variants that could
+matter (those not already failing on their NPV or payback alone), in the
+order of preference. A bid *passes* when it has no finding at or above
+``fail_on``, leaving out the findings no price, fee or scope can change
+(``MISSING_SOURCE``, which needs evidence, ``DOMINATED``, which compares bids,
+and ``NO_DEAL_ROOM``, which is the vendor's side).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from bidfit import _format as fmt
-from bidfit.analysis import analyze, assess, kernel
+from bidfit import finance
+from bidfit.analysis import KERNEL_FIGURES, analyze, assess, kernel
 from bidfit.cashflows import BidCashflows, build_cashflows
+from bidfit.dealroom import delivery_pv, vendor_margin
 from bidfit.errors import InputError, Problem
 from bidfit.flags import FAILING_SEVERITIES, Flag, Lever
 from bidfit.metrics import annuity_factor
-from bidfit.models import MAX_HORIZON_YEARS, Bid, Case, reference_problems
-from bidfit.results import BidAnalysis
+from bidfit.models import MAX_HORIZON_YEARS, Bid, Case, Policy, reference_problems
+from bidfit.results import BidAnalysis, Verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,9 +62,14 @@ __all__ = [
 ]
 
 FailOn = Literal["error", "warning"]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 UNFIXABLE = frozenset({"MISSING_SOURCE", "DOMINATED", "NO_DEAL_ROOM"})
 MAX_SCOPE_STREAMS = 12
 _BISECTIONS = 60
+_NEAR_GUESS = (0.0, 1e-12, 1.5e-9, 3e-9)
+"""Relative offsets from a guessed boundary to the passing side, tried in turn: the rules compare
+amounts within a relative tolerance of about a billionth."""
 
 
 def passes(result: BidAnalysis, fail_on: FailOn = "error") -> bool:
@@ -95,18 +107,25 @@ def _scaled(
 
 
 def _largest_passing(
-    test: Callable[[float], bool], low: float, high: float, guess: float | None = None
+    test: Callable[[float], bool], low: float, high: float, guesses: Iterable[float | None] = ()
 ) -> float:
     """The largest x in [low, high] with test(x) true, given test(low) true and test(high) false.
 
-    ``guess`` is an analytic estimate of the boundary (from the break-even
-    arithmetic); when the full rules confirm it (true at the guess, false just
-    above), it is returned after two evaluations instead of a bisection.
+    ``guesses`` are analytic estimates of the boundary, one per condition the
+    break-even arithmetic can solve (a PV condition, the payback, the running
+    cost); the binding one is the smallest, so they are tried from the
+    smallest up. The first that the full rules confirm (true at the guess, or
+    a hair below it where the rules compare with a tolerance, and false a
+    billionth above) is returned after a few evaluations instead of a
+    bisection of sixty.
     """
-    if guess is not None and low < guess < high:
-        for trial in (guess, guess * (1 - 1e-12)):
-            if test(trial) and not test(trial + 1e-9 * max(abs(trial), 1e-300)):
+    for guess in sorted(g for g in guesses if g is not None and low < g < high):
+        for trial in (guess * (1 - offset) for offset in _NEAR_GUESS):
+            if not test(trial):
+                continue  # just past the boundary: try a hair below
+            if not test(trial + 1e-9 * max(abs(trial), 1e-300)):
                 return trial
+            break  # the boundary lies further up: this condition does not bind
     for _ in range(_BISECTIONS):
         mid = 0.5 * (low + high)
         if mid in (low, high):
@@ -116,22 +135,67 @@ def _largest_passing(
 
 
 def _smallest_passing(
-    test: Callable[[float], bool], low: float, high: float, guess: float | None = None
+    test: Callable[[float], bool], low: float, high: float, guesses: Iterable[float | None] = ()
 ) -> float:
     """The smallest x in [low, high] with test(x) true, given test(low) false and test(high) true.
 
-    ``guess`` as in :func:`_largest_passing`.
+    ``guesses`` as in :func:`_largest_passing`; the binding one is the largest,
+    so they are tried from the largest down.
     """
-    if guess is not None and low < guess < high:
-        for trial in (guess, guess * (1 + 1e-12)):
-            if test(trial) and not test(trial - 1e-9 * abs(trial)):
+    for guess in sorted((g for g in guesses if g is not None and low < g < high), reverse=True):
+        for trial in (guess * (1 + offset) for offset in _NEAR_GUESS):
+            if not test(trial):
+                continue  # just past the boundary: try a hair above
+            if not test(trial - 1e-9 * abs(trial)):
                 return trial
+            break  # the boundary lies further down: this condition does not bind
     for _ in range(_BISECTIONS):
         mid = 0.5 * (low + high)
         if mid in (low, high):
             break
         low, high = (low, mid) if test(mid) else (mid, high)
     return high
+
+
+def _boundaries(flows: BidCashflows, scaled: str) -> tuple[float | None, float | None]:
+    """Factors on one group of flows at which a condition on the yearly flows starts to fail.
+
+    ``scaled`` is ``one_time``, ``recurring`` (costs: a factor above the
+    boundary fails) or ``benefits`` (a factor below it fails). The two
+    boundaries, None where a condition does not depend on the group:
+
+    * payback: the undiscounted cash position ends at zero (``NO_PAYBACK``
+      beyond);
+    * running cost: recurring costs meet the benefits in the tightest
+      operating year (``RUNNING_COST_EXCEEDS_REVENUE`` beyond).
+
+    They serve as guesses that the full rules then confirm.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> flows = bidfit.analyze(bidfit.load_sample("norway_roaming")).bids["Competitor B"].flows
+    >>> [round(x, 3) for x in _boundaries(flows, "recurring")]  # payback is lost first, at +74 %
+    [1.741, 2.337]
+    """
+    benefits, recurring = flows.benefits, flows.recurring_costs
+    total_benefits, total_one_time, total_recurring = (
+        float(benefits.sum()),
+        float(flows.one_time_costs.sum()),
+        float(recurring.sum()),
+    )
+    paying = recurring > 0
+    if scaled == "one_time":
+        payback = (total_benefits - total_recurring) / total_one_time if total_one_time > 0 else None
+        return payback, None
+    if scaled == "recurring":
+        payback = (total_benefits - total_one_time) / total_recurring if total_recurring > 0 else None
+        running = float(np.min(benefits[paying] / recurring[paying])) if paying.any() else None
+        return payback, running
+    payback = (total_one_time + total_recurring) / total_benefits if total_benefits > 0 else None
+    covered = paying.any() and bool(np.all(benefits[paying] > 0))
+    running = float(np.max(recurring[paying] / benefits[paying])) if covered else None
+    return payback, running
 
 
 @dataclass(frozen=True)
@@ -258,8 +322,8 @@ def _price_lever(
     cur, price = result.currency, result.one_time_price
     if price <= 0 or not ok(_scaled(flows, one_time=0.0)):
         return LeverChange("price", price, None, None, "no one-time price, however low, is enough")
-    guess = result.ceiling.price / price
-    scale = _largest_passing(lambda s: ok(_scaled(flows, one_time=s)), 0.0, 1.0, guess)
+    guesses = (result.ceiling.price / price, *_boundaries(flows, "one_time"))
+    scale = _largest_passing(lambda s: ok(_scaled(flows, one_time=s)), 0.0, 1.0, guesses)
     needed = scale * price
     text = f"a one-time price of at most {fmt.money(needed, cur)} ({fmt.percent(scale - 1, signed=True)})"
     floor = result.deal_room.floor_price if result.deal_room is not None else None
@@ -272,8 +336,8 @@ def _fee_lever(
     cur, fee = result.currency, result.annual_fee
     if fee <= 0 or not ok(_scaled(flows, recurring=0.0)):
         return LeverChange("recurring_fees", fee, None, None, "no cut of the recurring fees alone is enough")
-    guess = result.ceiling.fee / fee
-    scale = _largest_passing(lambda s: ok(_scaled(flows, recurring=s)), 0.0, 1.0, guess)
+    guesses = (result.ceiling.fee / fee, *_boundaries(flows, "recurring"))
+    scale = _largest_passing(lambda s: ok(_scaled(flows, recurring=s)), 0.0, 1.0, guesses)
     needed = scale * fee
     text = (
         f"recurring fees of at most {fmt.money(needed, cur)} a year ({fmt.percent(scale - 1, signed=True)})"
@@ -300,13 +364,14 @@ def _benefit_lever(
     if first <= 0:
         return LeverChange("benefit", first, None, None, "the bid addresses no benefit to scale")
     # Scaling every benefit by k passes the PV conditions once PV costs fit in the allowed share.
-    guess = result.pv_costs / result.ceiling.allowed_pv_cost if result.ceiling.allowed_pv_cost > 0 else None
-    high = 2.0 if guess is None or not np.isfinite(guess) else max(2.0, 2 * guess)
+    allowed = result.ceiling.allowed_pv_cost
+    guesses = (result.pv_costs / allowed if allowed > 0 else None, *_boundaries(flows, "benefits"))
+    high = max([2.0, *(2 * g for g in guesses if g is not None and np.isfinite(g))])
     while not ok(_scaled(flows, benefits=high)):
         high *= 2
         if high > 2**40:
             return LeverChange("benefit", first, None, None, "no size of benefit is enough")
-    scale = _smallest_passing(lambda k: ok(_scaled(flows, benefits=k)), 1.0, high, guess)
+    scale = _smallest_passing(lambda k: ok(_scaled(flows, benefits=k)), 1.0, high, guesses)
     needed = scale * first
     return LeverChange(
         "benefit",
@@ -318,13 +383,49 @@ def _benefit_lever(
     )
 
 
+_NPV, _PAYBACK = KERNEL_FIGURES.index("npv"), KERNEL_FIGURES.index("payback")
+
+
+def _blocks(policy: Policy, code: str, fail_on: FailOn) -> bool:
+    """True when finding ``code``, an error as the rules raise it, fails a bid at ``fail_on`` under ``policy``."""
+    return policy.severity.get(code, "error") in FAILING_SEVERITIES[fail_on]
+
+
+def _sure_to_fail(
+    policy: Policy, fail_on: FailOn, npv: FloatArray, payback: FloatArray, margin: FloatArray | float
+) -> BoolArray:
+    """Which variants fail whatever their other figures: a blocking finding fires on NPV or payback alone.
+
+    ``NEGATIVE_NPV`` fires below an NPV of 0, ``NO_PAYBACK`` when there is no
+    payback (NaN) and ``PAYBACK_TOO_LONG`` past the policy's
+    ``max_payback_years``; each is an error unless the policy lowers it. A
+    variant within ``margin`` [currency] of a zero NPV, or within a millionth
+    of a year of the payback limit, is left to the full rules.
+
+    Examples
+    --------
+    >>> _sure_to_fail(Policy(), "error", np.array([-5.0, 5.0, 5.0]), np.array([2.0, np.nan, 3.0]), 1e-6)
+    array([ True,  True, False])
+    """
+    doomed = np.zeros(npv.shape, dtype=bool)
+    if _blocks(policy, "NEGATIVE_NPV", fail_on):
+        doomed |= npv < -np.asarray(margin)
+    if _blocks(policy, "NO_PAYBACK", fail_on):
+        doomed |= np.isnan(payback)
+    limit = policy.max_payback_years
+    if limit is not None and _blocks(policy, "PAYBACK_TOO_LONG", fail_on):
+        doomed |= payback > limit + 1e-6
+    return doomed
+
+
 def _term_lever(case: Case, model: Bid, fail_on: FailOn) -> LeverChange:
     """The nearest contract term that passes, ties going to the longer one.
 
     The bid is built once at the longest term (100 years) and cut to each
     shorter one: a default ``end_year`` follows the term and explicit years
     stay put, exactly as a rebuild would give. The finance kernel then runs
-    once over every term.
+    once over every term, and only the terms not already failing on their NPV
+    or payback are checked as cases and judged by the full rules.
     """
     horizon = case.horizon_years
     longest = _bid_case(case, *case.bids).model_copy(update={"horizon_years": MAX_HORIZON_YEARS})
@@ -332,16 +433,17 @@ def _term_lever(case: Case, model: Bid, fail_on: FailOn) -> LeverChange:
     candidates = sorted(
         (h for h in range(1, MAX_HORIZON_YEARS + 1) if h != horizon), key=lambda h: (abs(h - horizon), -h)
     )
-    variants = {h: longest.model_copy(update={"horizon_years": h}) for h in candidates}
-    variants = {h: v for h, v in variants.items() if not reference_problems(v)}
-    cut = {h: _cut_to(full, h) for h in variants}
-    rows = kernel([case.discount_rate] * len(cut), list(cut.values()))
-    # A negative NPV is an error unless the policy says otherwise: such terms need no closer look.
-    screen = case.policy.severity.get("NEGATIVE_NPV", "error") == "error"
-    for (h, flows), row in zip(cut.items(), rows, strict=True):
-        if screen and row[0] < 0:
+    cut = [_cut_to(full, h) for h in candidates]
+    rows = kernel([case.discount_rate] * len(cut), cut)
+    doomed = _sure_to_fail(case.policy, fail_on, rows[:, _NPV], rows[:, _PAYBACK], 0.0)
+    for h, flows, row, hopeless in zip(candidates, cut, rows, doomed, strict=True):
+        if hopeless:
             continue
-        if passes(assess(variants[h], {model.name: flows}, {model.name: row})[model.name], fail_on):
+        variant = longest.model_copy(update={"horizon_years": h})
+        # A term that leaves an explicit year outside the horizon is no contract the bid could sign.
+        if reference_problems(variant):
+            continue
+        if passes(assess(variant, {model.name: flows}, {model.name: row})[model.name], fail_on):
             word = "longer" if h > horizon else "shorter"
             text = f"a contract term of {h} years instead of {horizon} ({word})"
             return LeverChange("term", horizon, h, h / horizon - 1, text)
@@ -364,51 +466,232 @@ def _cut_to(flows: BidCashflows, horizon: int) -> BidCashflows:
     )
 
 
-def _scope_variants(case: Case, model: Bid) -> list[tuple[int, Bid, str]]:
-    """(size of the change, changed bid, the change in words) for every other scope the bid could have."""
+@dataclass(frozen=True)
+class _Variant:
+    """Another scope of a bid, described before any model or array is built.
+
+    Attributes
+    ----------
+    options : tuple of str
+        The scope options added to the base offer (empty for the base offer,
+        or for a change of streams).
+    scope : tuple of str
+        The variant's scope, as its bid has it.
+    size : int
+        How many options, or streams, change.
+    label : str
+        The change in words.
+    """
+
+    options: tuple[str, ...]
+    scope: tuple[str, ...]
+    size: int
+    label: str
+
+
+def _combinations(names: Sequence[str], smallest: int = 0) -> list[tuple[str, ...]]:
+    """Every combination of ``smallest`` or more of ``names``, fewest first, each in the order of ``names``."""
+    return [c for k in range(smallest, len(names) + 1) for c in itertools.combinations(names, k)]
+
+
+def _option_variants(model: Bid, smallest: int = 0) -> list[_Variant]:
+    """One variant per combination of the bid's scope options, with the scope :meth:`Bid.with_options` gives."""
+    scopes = {o.name: o.scope for o in model.options}
+    variants = []
+    for chosen in _combinations(list(scopes), smallest):
+        added = [s for name in chosen for s in scopes[name] if s not in model.scope]
+        words = " and ".join(chosen)
+        label = f"adding the {words} option{'s' if len(chosen) > 1 else ''}"
+        variants.append(_Variant(chosen, (*model.scope, *added), len(chosen), label))
+    return variants
+
+
+def _scope_variants(case: Case, model: Bid) -> list[_Variant]:
+    """Every other scope the bid could have: a combination of its options, or another set of streams."""
     if model.options:
-        names = [o.name for o in model.options]
-        variants = []
-        for k in range(1, len(names) + 1):
-            for chosen in itertools.combinations(names, k):
-                words = " and ".join(chosen)
-                label = f"adding the {words} option{'s' if k > 1 else ''}"
-                variants.append((k, model.with_options(chosen), label))
-        return variants
+        return _option_variants(model, smallest=1)
     streams = [s.name for s in case.revenue]
     if len(streams) > MAX_SCOPE_STREAMS:
         return []
     current = set(model.scope or streams)
     variants = []
-    for k in range(1, len(streams) + 1):
-        for chosen in itertools.combinations(streams, k):
-            if set(chosen) == current:
-                continue
-            added = [s for s in chosen if s not in current]
-            dropped = [s for s in streams if s in current and s not in chosen]
-            parts = ([f"adding {', '.join(added)}"] if added else []) + (
-                [f"dropping {', '.join(dropped)}"] if dropped else []
-            )
-            variant = model.model_copy(update={"scope": list(chosen)})
-            variants.append((len(current ^ set(chosen)), variant, "a scope " + " and ".join(parts)))
+    for chosen in _combinations(streams, smallest=1):
+        if set(chosen) == current:
+            continue
+        added = [s for s in chosen if s not in current]
+        dropped = [s for s in streams if s in current and s not in chosen]
+        parts = ([f"adding {', '.join(added)}"] if added else []) + (
+            [f"dropping {', '.join(dropped)}"] if dropped else []
+        )
+        variants.append(_Variant((), chosen, len(current ^ set(chosen)), "a scope " + " and ".join(parts)))
     return variants
 
 
-def _scope_lever(case: Case, model: Bid, result: BidAnalysis, fail_on: FailOn) -> LeverChange:
+def _variant_model(model: Bid, variant: _Variant) -> Bid:
+    """The variant as a bid of its own, built only for the variants the rules judge.
+
+    The same bid as :meth:`Bid.with_options` builds, copied from the already
+    validated parts instead of validated again (a thousand combinations
+    would spend a tenth of a second on it).
+    """
+    chosen = [model.option(name) for name in variant.options]
+    update = {
+        "name": " + ".join([model.name, *variant.options]),
+        "scope": list(variant.scope),
+        "costs": [*model.costs, *(c for o in chosen for c in o.costs)],
+        "vendor_costs": [*model.vendor_costs, *(c for o in chosen for c in o.vendor_costs)],
+        "options": [],
+    }
+    return model.model_copy(update=update)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Where one variant's arrays are in a build of its bid: its streams, cost items and vendor cost items.
+
+    Only the variants the rules judge get a :class:`BidCashflows` of their own
+    (:meth:`flows`); the others need only their yearly totals, added up in the
+    same order, so to the same numbers.
+    """
+
+    built: BidCashflows
+    name: str
+    streams: list[int]
+    costs: list[int]
+    vendor: list[int]
+
+    @property
+    def net(self) -> FloatArray:
+        """Benefits minus costs per year [currency], as :attr:`BidCashflows.net`."""
+        benefits = self.built.benefit_lines[self.streams].sum(axis=0)
+        net: FloatArray = benefits - self.built.cost_lines[self.costs].sum(axis=0)
+        return net
+
+    @property
+    def payments(self) -> tuple[FloatArray, FloatArray]:
+        """One-time and recurring costs per year [currency], as :class:`BidCashflows` adds them up."""
+        lines, recurring = self.built.cost_lines[self.costs], self.built.recurring[self.costs]
+        return lines[~recurring].sum(axis=0), lines[recurring].sum(axis=0)
+
+    @property
+    def vendor_lines(self) -> FloatArray | None:
+        """The vendor's delivery cost per item and year [currency], when the bid gives it."""
+        lines = self.built.vendor_cost_lines
+        return None if lines is None else lines[self.vendor]
+
+    def flows(self) -> BidCashflows:
+        """The variant's own arrays."""
+        built, streams, costs = self.built, self.streams, self.costs
+        return replace(
+            built,
+            bid=self.name,
+            stream_names=tuple(built.stream_names[i] for i in streams),
+            benefit_lines=built.benefit_lines[streams],
+            pool_lines=built.pool_lines[streams],
+            cost_names=tuple(built.cost_names[i] for i in costs),
+            cost_categories=tuple(built.cost_categories[i] for i in costs),
+            recurring=built.recurring[costs],
+            cost_lines=built.cost_lines[costs],
+            vendor_cost_names=tuple(built.vendor_cost_names[i] for i in self.vendor),
+            vendor_cost_lines=self.vendor_lines,
+        )
+
+
+def _variant_rows(case: Case, model: Bid, variants: Sequence[_Variant]) -> list[_Rows | None]:
+    """Where each variant's arrays are (None for a variant that is not a consistent bid).
+
+    The bid's widest scope (every option, or every stream) is built once and
+    each variant is a choice of its rows: each row of a bid's arrays is built
+    on its own (a stream, or a cost item with its ``percent_of`` resolved by
+    name), so those rows are the very numbers a build of the variant gives.
+    When the widest scope is not consistent (two options with items of the
+    same name), each variant is checked and built on its own.
+    """
+    names = [o.name for o in model.options]
+    widest = model.with_options(names) if names else model.model_copy(update={"scope": []})
+    trial = _bid_case(case, widest)
+    if reference_problems(trial):
+        return [_built_alone(case, _variant_model(model, v)) for v in variants]
+    built = build_cashflows(trial)[widest.name]
+    items = {attr: _item_rows(model, attr) for attr in ("costs", "vendor_costs")}
+    return [
+        _Rows(
+            built,
+            " + ".join([model.name, *v.options]),
+            [i for i, stream in enumerate(built.stream_names) if not v.scope or stream in v.scope],
+            [i for part in ("", *v.options) for i in items["costs"][part]],
+            [i for part in ("", *v.options) for i in items["vendor_costs"][part]],
+        )
+        for v in variants
+    ]
+
+
+def _item_rows(model: Bid, attr: str) -> dict[str, range]:
+    """Rows of the base offer's items (key ``""``) and of each option's, in the bid with every option."""
+    rows = {"": range(len(getattr(model, attr)))}
+    first = len(rows[""])
+    for option in model.options:
+        rows[option.name] = range(first, first + len(getattr(option, attr)))
+        first += len(rows[option.name])
+    return rows
+
+
+def _built_alone(case: Case, variant: Bid) -> _Rows | None:
+    trial = _bid_case(case, variant)
+    if reference_problems(trial):
+        return None
+    built = build_cashflows(trial)[variant.name]
+    every = (
+        range(len(built.stream_names)),
+        range(len(built.cost_names)),
+        range(len(built.vendor_cost_names)),
+    )
+    return _Rows(built, variant.name, *(list(rows) for rows in every))
+
+
+def _screen(rate: float, rows: Sequence[_Rows]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """NPV [currency], payback [years] and a rounding margin [currency] of many variants in one run.
+
+    The NPV is discounted as the finance kernel does it (one rate per row);
+    the margin, a billionth of the flows' undiscounted size, stands for any
+    rounding between the two.
+    """
+    net = np.stack([r.net for r in rows])
+    npv = np.asarray(finance.npv(np.full(len(rows), rate), net))
+    return npv, np.asarray(finance.payback(net)), 1e-9 * np.abs(net).sum(axis=1)
+
+
+def _scope_lever(case: Case, model: Bid, fail_on: FailOn) -> LeverChange:
+    """The smallest change of scope that passes; among changes of that size, the highest NPV.
+
+    The variants are judged in that order of preference, so the first that
+    passes is the answer; those failing on their NPV or payback alone are
+    skipped without building them. The others go through the finance kernel
+    in batches (1, then 2, 4, ... up to 128 at a time): one stacked run costs
+    about as much as one row.
+    """
     now = list(model.scope) or [s.name for s in case.revenue]
-    best: tuple[int, float, Bid, str] | None = None
-    for size, variant, label in _scope_variants(case, model):
-        if best is not None and size > best[0]:
-            continue
-        trial = _bid_case(case, variant)
-        if reference_problems(trial):
-            continue
-        outcome = assess(trial, build_cashflows(trial))[variant.name]
-        if passes(outcome, fail_on) and (best is None or (size, -outcome.npv) < (best[0], -best[1])):
-            best = (size, outcome.npv, variant, label)
-    if best is None:
-        return LeverChange("scope", now, None, None, "no other scope is enough")
-    return LeverChange("scope", now, list(best[2].scope), None, best[3])
+    variants = _scope_variants(case, model)
+    found = zip(variants, _variant_rows(case, model, variants), strict=True)
+    built = [(v, rows) for v, rows in found if rows is not None]
+    if built:
+        npv, payback, margin = _screen(case.discount_rate, [rows for _, rows in built])
+        doomed = _sure_to_fail(case.policy, fail_on, npv, payback, margin)
+        order = sorted(
+            (i for i in range(len(built)) if not doomed[i]), key=lambda i: (built[i][0].size, -npv[i], i)
+        )
+        first, batch = 0, 1
+        while first < len(order):
+            chosen = [built[i] for i in order[first : first + batch]]
+            bids = [_variant_model(model, variant) for variant, _ in chosen]
+            flows = [rows.flows() for _, rows in chosen]
+            for (variant, _), bid, f, row in zip(
+                chosen, bids, flows, kernel(case.discount_rate, flows), strict=True
+            ):
+                if passes(_assess_alone(case, bid, f, row), fail_on):
+                    return LeverChange("scope", now, list(bid.scope), None, variant.label)
+            first, batch = first + batch, min(2 * batch, 128)
+    return LeverChange("scope", now, None, None, "no other scope is enough")
 
 
 def what_it_takes(
@@ -442,9 +725,14 @@ def what_it_takes(
 
     Notes
     -----
-    Price, fee and benefit are found by bisection on the bid's arrays with
-    the full rules applied at each step, to a relative precision of about
-    1e-15, always returning a value on the passing side of the boundary.
+    Price, fee and benefit are tried on the bid's arrays with the full rules
+    applied at each step, always returning a value on the passing side of the
+    boundary: the boundary the break-even arithmetic predicts (a PV
+    condition, the payback, the running cost), once the rules confirm it to
+    a relative precision of 1e-9; otherwise a bisection, to about 1e-15.
+    Term and scope are screened on NPV and payback for every term (1 to 100
+    years) and every scope at once, and the rules judge the rest in order of
+    preference until one passes.
 
     Examples
     --------
@@ -474,7 +762,7 @@ def what_it_takes(
         _price_lever(single, flows, result, ok),
         _fee_lever(single, flows, result, ok),
         _term_lever(single, model, fail_on),
-        _scope_lever(single, model, result, fail_on),
+        _scope_lever(single, model, fail_on),
         _benefit_lever(single, flows, result, ok),
     )
     return WhatItTakes(model.name, case.currency, False, changes, unfixable)
@@ -526,40 +814,131 @@ class OptionsResult:
 def scope_options(case: Case, bid: str) -> OptionsResult:
     """Evaluate every combination (2^n) of a bid's scope options.
 
+    Parameters
+    ----------
+    case : Case
+        The case.
+    bid : str
+        The bid's name.
+
+    Returns
+    -------
+    OptionsResult
+        One row per combination, the base offer first, then by number of
+        options: customer NPV [currency], verdict, vendor margin [fraction];
+        and the recommended combination.
+
+    Notes
+    -----
+    The combinations' arrays are cut from one build of the bid with every
+    option, and their NPV and payback come from one stacked run. A
+    combination with a negative NPV, or no payback, or a payback past the
+    policy's limit (each an error unless the policy lowers it) is
+    ``worse_off`` whatever its other findings; only the others go through the
+    rest of the kernel and the rules. When the policy raises ``DOMINATED``
+    above info, a combination's verdict depends on all the others, and all are
+    judged together in full.
+
     Examples
     --------
     >>> import bidfit
     >>> scope_options(bidfit.load_sample("norway_roaming"), "Competitor B").rows[0]["options"]
     ()
     """
-    model, _, _ = _base(case, bid)
-    names = [o.name for o in model.options]
-    combos = [c for k in range(len(names) + 1) for c in itertools.combinations(names, k)]
-    variants = [model.with_options(c) if c else model.model_copy(update={"options": []}) for c in combos]
-    trial = _bid_case(case, *variants)
-    problems = reference_problems(trial)
-    if problems:
-        raise InputError(problems)
-    results = assess(trial, build_cashflows(trial))
-    rows = []
-    for chosen, variant in zip(combos, variants, strict=True):
-        outcome = results[variant.name]
-        room = outcome.deal_room
-        margin = room.vendor_margin if room is not None else None
-        vendor_ok = room is None or (margin is not None and margin >= room.min_margin - 1e-12)
-        rows.append(
-            {
-                "options": chosen,
-                "scope": list(variant.scope),
-                "npv": outcome.npv,
-                "verdict": outcome.verdict,
-                "vendor_margin": margin,
-                "vendor_ok": vendor_ok,
-            }
+    model, single, _ = _base(case, bid)
+    variants = _option_variants(model)
+    found = _variant_rows(single, model, variants)
+    built = [rows for rows in found if rows is not None]
+    if len(built) < len(found):
+        raise InputError(reference_problems(_bid_case(single, *(_variant_model(model, v) for v in variants))))
+    rows: list[dict[str, object]] = [
+        {
+            "options": v.options,
+            "scope": list(v.scope),
+            "npv": npv,
+            "verdict": verdict,
+            "vendor_margin": margin,
+            "vendor_ok": ok,
+        }
+        for v, (npv, verdict, margin, ok) in zip(
+            variants, _judged(single, model, variants, built), strict=True
         )
+    ]
     accepted = [r for r in rows if r["vendor_ok"]]
     recommended = max(accepted, key=lambda r: r["npv"]) if accepted else None  # type: ignore[arg-type, return-value]
     return OptionsResult(model.name, case.currency, tuple(rows), recommended)
+
+
+_Judged = tuple[float, Verdict, float | None, bool]
+
+
+def _judged(case: Case, model: Bid, variants: Sequence[_Variant], built: Sequence[_Rows]) -> list[_Judged]:
+    """Each variant's NPV [currency], verdict, vendor margin [fraction or None] and whether the vendor accepts it."""
+    policy = case.policy
+    npv, payback, margin = _screen(case.discount_rate, built)
+    together = policy.severity.get("DOMINATED", "info") != "info"
+    # With DOMINATED counting, each verdict depends on every other variant: none is settled early.
+    doomed = (
+        np.zeros(npv.size, dtype=bool) if together else _sure_to_fail(policy, "error", npv, payback, margin)
+    )
+    settled, rest = np.flatnonzero(doomed).tolist(), np.flatnonzero(~doomed).tolist()
+    out = dict(zip(settled, _worse_off(case, model, [built[i] for i in settled], npv[settled]), strict=True))
+    full = _in_full(case, model, [variants[i] for i in rest], [built[i] for i in rest], together)
+    out.update(zip(rest, full, strict=True))
+    return [out[i] for i in range(npv.size)]
+
+
+def _worse_off(case: Case, model: Bid, built: Sequence[_Rows], npv: FloatArray) -> list[_Judged]:
+    """The rows of variants that are worse off whatever else holds: only the vendor's side is left to compute."""
+    if not built:
+        return []
+    rate = case.discount_rate
+    rates = np.full(len(built), rate)
+    payments = [rows.payments for rows in built]
+    one_time = np.asarray(finance.npv(rates, np.stack([ot for ot, _ in payments])))
+    recurring = np.asarray(finance.npv(rates, np.stack([r for _, r in payments])))
+    out: list[_Judged] = []
+    for rows, value, pv_one_time, pv_recurring in zip(built, npv, one_time, recurring, strict=True):
+        lines = rows.vendor_lines
+        if lines is None or not lines.size:
+            out.append((float(value), "worse_off", None, True))
+            continue
+        quoted = vendor_margin(delivery_pv(lines, rate), float(pv_one_time) + float(pv_recurring))
+        out.append((float(value), "worse_off", quoted, _vendor_accepts(quoted, model.min_margin or 0.0)))
+    return out
+
+
+def _in_full(
+    case: Case, model: Bid, variants: Sequence[_Variant], built: Sequence[_Rows], together: bool
+) -> list[_Judged]:
+    """The rows of variants judged by the full kernel and rules, each alone or (``together``) all at once."""
+    if not variants:
+        return []
+    bids = [_variant_model(model, v) for v in variants]
+    flows = {b.name: rows.flows() for b, rows in zip(bids, built, strict=True)}
+    figures = dict(zip(flows, kernel(case.discount_rate, list(flows.values())), strict=True))
+    if together:
+        outcomes = assess(_bid_case(case, *bids), flows, figures)
+    else:
+        outcomes = {b.name: _assess_alone(case, b, flows[b.name], figures[b.name]) for b in bids}
+    out: list[_Judged] = []
+    for b in bids:
+        outcome, room = outcomes[b.name], outcomes[b.name].deal_room
+        if room is None:
+            out.append((outcome.npv, outcome.verdict, None, True))
+        else:
+            accepts = _vendor_accepts(room.vendor_margin, room.min_margin)
+            out.append((outcome.npv, outcome.verdict, room.vendor_margin, accepts))
+    return out
+
+
+def _assess_alone(case: Case, bid: Bid, flows: BidCashflows, figures: np.ndarray) -> BidAnalysis:
+    return assess(_bid_case(case, bid), {bid.name: flows}, {bid.name: figures})[bid.name]
+
+
+def _vendor_accepts(margin: float | None, min_margin: float) -> bool:
+    """True when the vendor's margin meets its minimum (to rounding)."""
+    return margin is not None and margin >= min_margin - 1e-12
 
 
 @dataclass(frozen=True, repr=False)

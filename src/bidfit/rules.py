@@ -27,7 +27,24 @@ __all__ = ["RULES", "evaluate", "loss_probability_flag", "remedy"]
 ADVISORY_HEADROOM = 0.10
 """Below this benefit headroom a positive bid gets a THIN_MARGIN warning [fraction]."""
 
-_EPS = 1e-9
+_TOL = 1e-9
+"""Absolute tolerance for figures that do not scale with money: years and ratios."""
+
+_REL_TOL = 1e-9
+"""Relative tolerance for comparing amounts, as a share of the larger one compared."""
+
+
+def _at_least(amount: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``amount >= other`` up to rounding: within :data:`_REL_TOL` of the larger of the two.
+
+    Scale-free, so amounts of 1e-10 compare as amounts of 1e10 do.
+
+    Examples
+    --------
+    >>> _at_least(np.array([1e-11, 1.0 - 1e-12, 0.9]), np.array([1e-10, 1.0, 1.0]))
+    array([False,  True, False])
+    """
+    return amount >= other - _REL_TOL * np.maximum(np.abs(amount), np.abs(other))
 
 
 def _cut(now: float, limit: float) -> str:
@@ -122,7 +139,7 @@ def _running_cost(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
     cur = bid.currency
     benefits, recurring = bid.flows.benefits, bid.flows.recurring_costs
     operating = (benefits > 0) | (recurring > 0)
-    losing = operating & (recurring >= benefits - _EPS) & (recurring > 0)
+    losing = operating & _at_least(recurring, benefits) & (recurring > 0)
     if not losing.any():
         return []
     years = [int(y) for y in bid.flows.years[losing]]
@@ -183,7 +200,7 @@ def _no_payback(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list
 
 def _payback_too_long(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
     limit = case.policy.max_payback_years
-    if limit is None or bid.payback_years is None or bid.payback_years <= limit + _EPS:
+    if limit is None or bid.payback_years is None or bid.payback_years <= limit + _TOL:
         return []
     cur = bid.currency
     scale = scale_for_payback(bid.flows, limit, "one_time")
@@ -212,13 +229,13 @@ def _thin_margin(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> lis
     policy = case.policy
     bcr, headroom = bid.benefit_cost_ratio, bid.benefit_headroom or 0.0
     severity: Severity
-    if bcr < policy.min_benefit_cost_ratio - _EPS:
+    if bcr < policy.min_benefit_cost_ratio - _TOL:
         target = policy.min_benefit_cost_ratio
         finding = (
             f"Benefits are {ratio(bcr)} the lifetime cost; the policy asks for at least {ratio(target)}."
         )
         severity = "error"
-    elif headroom < policy.min_benefit_headroom - _EPS:
+    elif headroom < policy.min_benefit_headroom - _TOL:
         target = 1 / (1 - policy.min_benefit_headroom)
         finding = (
             f"The benefits may fall only {percent(headroom)} before the customer loses money; "
@@ -257,7 +274,7 @@ def _stress_fails(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
 
 
 def _dominated(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
-    tol = 1e-9 * max(1.0, abs(bid.pv_benefits), abs(bid.pv_costs))
+    tol = _REL_TOL * max(abs(bid.pv_benefits), abs(bid.pv_costs))
     better = [
         o
         for o in others

@@ -8,8 +8,14 @@ payback to expect.
 
 The cash flows of all trials are built by the same array functions as the
 deterministic analysis (:func:`bidfit.cashflows.schedule`, the finance kernel),
-with a leading trials axis: there is no Python loop per trial. Trials are
-processed in chunks so that memory stays bounded whatever the trial count.
+with a leading trials axis: there is no Python loop per trial. Memory stays
+bounded whatever the number of trials, of uncertain inputs, of line items
+and of years: the inputs of at most :data:`DRAW_BYTES` worth of trials are
+held at once, the cash flows are built a *step* of trials at a time, the
+step chosen from the numbers of bids, lines and years so that its work
+arrays stay within :data:`WORK_BYTES`, and the lines are added one by one
+(no array of every trial x line x year is ever formed). The percentiles are
+picked without sorting a copy of the trials.
 
 Sampling
 --------
@@ -54,10 +60,11 @@ Trials are drawn in fixed blocks of :data:`BLOCK_TRIALS`; block ``b`` uses its
 own stream, ``numpy.random.SeedSequence(seed, spawn_key=(b,))`` (the ``b``-th
 child of ``SeedSequence(seed)``) with the PCG64 generator, and the
 correlation reordering is done within the block. Chunks are whole numbers of
-blocks. So the result depends only on ``seed`` (and the numpy version): **not
-on ``chunk_size``**, and the first ``n`` trials of a longer run equal a run of
-``n`` trials. ``seed=None`` draws fresh entropy, recorded as
-:attr:`Simulation.seed` so that the run can be repeated.
+blocks, and the steps in which cash flows are built are fixed slices of the
+blocks that depend on the case alone. So the result depends only on ``seed``
+(and the numpy version): **not on ``chunk_size``**, and the first ``n``
+trials of a longer run equal a run of ``n`` trials. ``seed=None`` draws fresh
+entropy, recorded as :attr:`Simulation.seed` so that the run can be repeated.
 """
 
 from __future__ import annotations
@@ -87,6 +94,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BLOCK_TRIALS",
+    "DRAW_BYTES",
+    "WORK_BYTES",
     "SimulatedBid",
     "Simulation",
     "draw",
@@ -107,8 +116,15 @@ MIN_INSIDE_SHARE = 1e-3
 """A normal or lognormal must put at least this share of its probability inside
 the field's valid range; otherwise truncation would distort it beyond recognition."""
 
-_WORK_ELEMENTS = 1 << 21  # ~16 MB of float64 per (trials x items x years) work array
+DRAW_BYTES = 32 << 20
+"""Most bytes of drawn inputs held at once (inputs x trials, and a block's share while it is drawn)."""
+
+WORK_BYTES = 32 << 20
+"""Most bytes of work arrays while one step of trials has its cash flows built (an estimate)."""
+
 _MAX_AUTO_CHUNK = 8 * BLOCK_TRIALS
+_LINE_TEMPORARIES = 8  # (trials x years) arrays alive while one line is built and added
+_PARAMETERS = 8  # (trials x lines) parameters: amount, capture, margin, percent, amounts, ...
 DISCOUNT_RATE: Key = ("discount_rate", -1, -1, "discount_rate")
 
 
@@ -412,16 +428,28 @@ def _block_stream(seed: np.random.SeedSequence, block: int) -> np.random.Generat
     return np.random.Generator(np.random.PCG64(child))
 
 
-def _draw_block(plan: _Plan, rng: np.random.Generator) -> FloatArray:
-    """One block of :data:`BLOCK_TRIALS` trials, one column per uncertain input."""
-    block = np.empty((BLOCK_TRIALS, len(plan.entries)))
+def _draw_block(plan: _Plan, rng: np.random.Generator, keep: slice = slice(None)) -> FloatArray:
+    """Trials ``keep`` of one block of :data:`BLOCK_TRIALS`, one column per uncertain input.
+
+    Every input is drawn for the whole block, in the same order whatever is
+    kept, so the stream and the values do not depend on ``keep``; only the
+    kept trials are stored, but for the correlated inputs, whose whole
+    columns the reordering needs.
+    """
+    size = len(range(BLOCK_TRIALS)[keep])
+    out = np.empty((size, len(plan.entries)))
+    correlated = {j: c for c, j in enumerate(plan.correlated)}
+    whole = np.empty((BLOCK_TRIALS, len(correlated)))
     for j, (entry, name) in enumerate(zip(plan.entries, plan.fields, strict=True)):
-        block[:, j] = draw(entry, rng, BLOCK_TRIALS, name)
+        values = draw(entry, rng, BLOCK_TRIALS, name)
+        if j in correlated:
+            whole[:, correlated[j]] = values
+        else:
+            out[:, j] = values[keep]
     if plan.factor is not None:
-        cols = list(plan.correlated)
-        scores = rng.standard_normal((BLOCK_TRIALS, len(cols))) @ plan.factor.T
-        block[:, cols] = reorder_by_scores(block[:, cols], scores)
-    return block
+        scores = rng.standard_normal((BLOCK_TRIALS, len(correlated))) @ plan.factor.T
+        out[:, list(plan.correlated)] = reorder_by_scores(whole, scores)[keep]
+    return out
 
 
 def _draw_trials(plan: _Plan, seed: np.random.SeedSequence, start: int, stop: int) -> FloatArray:
@@ -432,7 +460,9 @@ def _draw_trials(plan: _Plan, seed: np.random.SeedSequence, start: int, stop: in
     for b in range(start // BLOCK_TRIALS, -(-stop // BLOCK_TRIALS)):
         first = b * BLOCK_TRIALS
         lo, hi = max(start, first), min(stop, first + BLOCK_TRIALS)
-        out[lo - start : hi - start] = _draw_block(plan, _block_stream(seed, b))[lo - first : hi - first]
+        out[lo - start : hi - start] = _draw_block(
+            plan, _block_stream(seed, b), slice(lo - first, hi - first)
+        )
     return out
 
 
@@ -495,53 +525,52 @@ def _columns(
     return {k[2]: v for k, v in values.items() if k[0] == "cost" and k[1] == index and k[3] == field_name}
 
 
-def _weighted_sum(weights: FloatArray, rows: FloatArray, pick: Sequence[int], years: int) -> FloatArray:
-    """``sum_i weights[..., i] * rows[..., i, :]`` over ``pick``, shape (size or 1, years).
+def _benefits(
+    case: Case, values: Mapping[Key, FloatArray], size: int, bids: Sequence[int]
+) -> dict[int, FloatArray]:
+    """Each bid's benefit per year, shape (size or 1, years) [currency].
 
-    ``np.einsum`` (without its BLAS path) forms each product and adds them in
-    the order of ``pick``, as ``lines.sum(axis=0)`` does in
-    :mod:`bidfit.cashflows`, so that a simulation with zero-width
-    distributions reproduces the analysis bit for bit (a matrix product would
-    add in another order); and it never holds a (trials x lines x years)
-    array of products.
-    """
-    pick = list(pick)
-    size = max(weights.shape[0], rows.shape[0])
-    if not pick:
-        return np.zeros((size, years))
-    w = np.broadcast_to(weights[:, pick], (size, len(pick)))
-    if rows.shape[0] == 1:
-        return np.einsum("ti,ij->tj", w, rows[0][pick], optimize=False)
-    return np.einsum("ti,tij->tj", w, rows[:, pick], optimize=False)
-
-
-def _benefit_parts(case: Case, values: Mapping[Key, FloatArray], size: int) -> tuple[FloatArray, FloatArray]:
-    """Each stream's first-year benefit (size or 1, streams) [currency] and yearly multipliers.
-
-    The multipliers have shape (size or 1, streams, years); benefit = one times
-    the other, the same arithmetic, in the same order, as
-    :func:`bidfit.cashflows.build_cashflows`.
+    Stream by stream: a stream's line (first-year benefit times its yearly
+    multipliers) is built on its own and added to every bid that has it in
+    scope, in the case's order of streams. That is the arithmetic and the
+    order of :func:`bidfit.cashflows.build_cashflows` (each line on its own,
+    ``lines.sum(axis=0)``), so that a simulation with zero-width
+    distributions reproduces the analysis bit for bit; and no array of
+    trials x streams x years is ever formed, however many streams vary.
     """
     streams = case.revenue
     years = np.arange(case.horizon_years + 1)
     amount = _param(
         [s.annual_amount for s in streams], _columns(values, "revenue", -1, "annual_amount"), size
     )
-    growth = _param([s.growth for s in streams], _columns(values, "revenue", -1, "growth"), size)
     capture = _param([s.capture for s in streams], _columns(values, "revenue", -1, "capture"), size)
     margin = _param([s.margin for s in streams], _columns(values, "revenue", -1, "margin"), size)
+    growth = _columns(values, "revenue", -1, "growth")
     fx = np.array([case.fx_rate(s.currency) for s in streams])
+    captured = (amount * fx) * (capture * margin)
     start = np.array([s.start_year for s in streams])
     end = np.array([case.horizon_years if s.end_year is None else s.end_year for s in streams])
     ramp = np.array([s.ramp_years for s in streams])
-    captured = (amount * fx) * (capture * margin)
-    return captured, schedule(years, start, end, growth, ramp)
+    # Every stream's multipliers at its own growth, in one call; a stream whose growth varies gets its own.
+    shared = schedule(years, start, end, [s.growth for s in streams], ramp)
+    scopes = {b: set(_in_scope(case, b)) for b in bids}
+    totals: dict[int, FloatArray] = {}
+    for i in range(len(streams)):
+        takers = [b for b in bids if i in scopes[b]]
+        if not takers:
+            continue
+        multipliers = schedule(years, start[i], end[i], growth[i], ramp[i]) if i in growth else shared[i]
+        line = captured[:, i, None] * multipliers
+        for b in takers:
+            totals[b] = totals[b] + line if b in totals else line
+    return {b: totals.get(b, np.zeros((1, years.size))) for b in bids}
 
 
 def _cost_total(case: Case, b: int, values: Mapping[Key, FloatArray], size: int) -> FloatArray:
     """Total cost per year of bid number ``b``, shape (size or 1, years) [currency].
 
-    Resolves ``percent_of`` on arrays with :func:`bidfit.cashflows.cost_amounts`.
+    Resolves ``percent_of`` on arrays with :func:`bidfit.cashflows.cost_amounts`,
+    then adds the items' lines one by one, in order, as :func:`_benefits` does.
     """
     bid = case.bids[b]
     years = np.arange(case.horizon_years + 1)
@@ -550,11 +579,17 @@ def _cost_total(case: Case, b: int, values: Mapping[Key, FloatArray], size: int)
         return np.zeros((1, years.size))
     amount = _param([c.amount or 0.0 for c in items], _columns(values, "cost", b, "amount"), size)
     percent = _param([c.percent or 0.0 for c in items], _columns(values, "cost", b, "percent"), size)
-    escalation = _param([c.escalation for c in items], _columns(values, "cost", b, "escalation"), size)
+    escalation = _columns(values, "cost", b, "escalation")
     amounts = cost_amounts(items, case.fx_rate, amount, percent)
     start, end = np.array([cost_years(c, case.horizon_years) for c in items]).T
-    multipliers = schedule(years, start, end, escalation)
-    return _weighted_sum(amounts, multipliers, range(len(items)), years.size)
+    shared = schedule(years, start, end, [c.escalation for c in items])
+    total: FloatArray | None = None
+    for i in range(len(items)):
+        multipliers = schedule(years, start[i], end[i], escalation[i]) if i in escalation else shared[i]
+        line = amounts[:, i, None] * multipliers
+        total = line if total is None else total + line
+    assert total is not None
+    return total
 
 
 def _in_scope(case: Case, b: int) -> list[int]:
@@ -574,12 +609,11 @@ def _resolve_values(case: Case, values: Mapping[str, npt.ArrayLike]) -> tuple[di
 def _net_by_key(
     case: Case, values: Mapping[Key, FloatArray], size: int, bids: Sequence[int]
 ) -> dict[str, FloatArray]:
-    captured, multipliers = _benefit_parts(case, values, size)
+    benefits = _benefits(case, values, size, bids)
     years = case.horizon_years + 1
     out = {}
     for b in bids:
-        benefits = _weighted_sum(captured, multipliers, _in_scope(case, b), years)
-        net = benefits - _cost_total(case, b, values, size)
+        net = benefits[b] - _cost_total(case, b, values, size)
         out[case.bids[b].name] = np.ascontiguousarray(np.broadcast_to(net, (size, years)))
     return out
 
@@ -653,9 +687,82 @@ def npv_at(case: Case, bid: str, target: str, values: npt.ArrayLike) -> FloatArr
 # --------------------------------------------------------------------------
 
 
+_SCAN = 1 << 16  # values compared at once while ranking [values]
+_SAMPLE = 1 << 14  # size of the sample that brackets a rank [values]
+
+
+def _scan(values: FloatArray) -> Iterator[FloatArray]:
+    """``values`` in consecutive slices of :data:`_SCAN` (views, no copy)."""
+    for first in range(0, values.size, _SCAN):
+        yield values[first : first + _SCAN]
+
+
+def _order_statistics(values: FloatArray, ranks: Sequence[int]) -> list[float]:
+    """The ``k``-th smallest of the values (0-based) for each ``k`` in ``ranks``; NaN values are left out.
+
+    Exact, without sorting or copying ``values``: a strided sample of them
+    brackets each rank between two sample values, the values in the bracket
+    (a few thousand) are counted and gathered a slice at a time, and the one
+    of rank ``k`` is picked among them. Working memory stays a few MB however
+    many values there are, where a sort or a partition would copy them all.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        The values, e.g. one per trial.
+    ranks : sequence of int
+        0-based ranks among the values that are not NaN; each below their number.
+
+    Examples
+    --------
+    >>> _order_statistics(np.array([5.0, np.nan, 1.0, 3.0, 3.0]), [0, 2, 3])
+    [1.0, 3.0, 5.0]
+    """
+    valid = sum(int(np.count_nonzero(part == part)) for part in _scan(values))
+    if values.size <= _SCAN:
+        ordered = np.sort(values)  # NaN last
+        return [float(ordered[k]) for k in ranks]
+    sample = values[:: max(1, values.size // _SAMPLE)]
+    sample = np.sort(sample[~np.isnan(sample)])
+    return [_select(values, sample, k, valid) for k in ranks]
+
+
+def _select(values: FloatArray, sample: FloatArray, k: int, valid: int) -> float:
+    """The value of rank ``k`` among the ``valid`` non-NaN ``values``, bracketed by the sorted ``sample``."""
+    width = 8
+    while True:
+        centre = k * sample.size // valid
+        low = sample[centre - width] if centre - width > 0 else -np.inf
+        high = sample[centre + width] if centre + width < sample.size - 1 else np.inf
+        below = at_low = between = 0
+        for part in _scan(values):
+            below += int(np.count_nonzero(part < low))
+            at_low += int(np.count_nonzero(part == low))
+            between += int(np.count_nonzero((part > low) & (part < high)))
+        if below <= k < below + at_low:
+            return float(low)
+        if below + at_low <= k < below + at_low + between:
+            inside = np.concatenate([part[(part > low) & (part < high)] for part in _scan(values)])
+            return float(np.partition(inside, k - below - at_low)[k - below - at_low])
+        if not (np.isinf(low) and np.isinf(high)):
+            width *= 4
+            continue
+        return float(high)  # only the values equal to an infinite bound are left
+
+
 def _quantiles(values: FloatArray) -> tuple[float, float, float]:
-    q = np.quantile(values, [0.1, 0.5, 0.9])
-    return float(q[0]), float(q[1]), float(q[2])
+    """P10, P50 and P90 of ``values`` exactly as ``numpy.quantile`` (linear) gives them, without its copy."""
+    n = values.size
+    positions = [(n - 1) * q for q in (0.1, 0.5, 0.9)]
+    ranks = sorted({r for h in positions for r in (math.floor(h), min(math.floor(h) + 1, n - 1))})
+    ranked = dict(zip(ranks, _order_statistics(values, ranks), strict=True))
+    out = []
+    for h in positions:
+        below = math.floor(h)
+        a, b, t = ranked[below], ranked[min(below + 1, n - 1)], h - below
+        # numpy's interpolation, from the nearer end for a weight of one half or more
+        out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
+    return out[0], out[1], out[2]
 
 
 def _payback_quantiles(payback: FloatArray) -> tuple[float | None, float | None, float | None]:
@@ -664,12 +771,11 @@ def _payback_quantiles(payback: FloatArray) -> tuple[float | None, float | None,
     Each is an observed payback (numpy's ``inverted_cdf``): the ``ceil(q n)``-th
     smallest of the ``n`` trials.
     """
-    paid = payback[~np.isnan(payback)]  # the one scratch copy
+    paid = sum(int(np.count_nonzero(part == part)) for part in _scan(payback))
     ranks = [max(math.ceil(q * payback.size - 1e-9) - 1, 0) for q in (0.1, 0.5, 0.9)]
-    inside = [k for k in ranks if k < paid.size]
-    if inside:
-        paid.partition(inside)
-    a, b, c = (float(paid[k]) if k < paid.size else None for k in ranks)
+    inside = [k for k in ranks if k < paid]
+    found = dict(zip(inside, _order_statistics(payback, inside), strict=True))
+    a, b, c = (found.get(k) for k in ranks)
     return a, b, c
 
 
@@ -821,8 +927,8 @@ class Simulation:
         The entropy the streams were drawn from: ``simulate(case, trials, seed=seed)``
         repeats the run exactly.
     chunk_size : int
-        Trials processed at once [trials] (a whole number of blocks); it
-        bounds memory and does not change the result.
+        Trials per chunk [trials] (a whole number of blocks), the unit of
+        progress; it does not change the result.
     bids : dict of str to SimulatedBid
         One result per bid, in the case's order.
     """
@@ -884,11 +990,54 @@ class Simulation:
 # --------------------------------------------------------------------------
 
 
-def _auto_chunk(case: Case) -> int:
+def _draw_bytes_per_trial(plan: _Plan) -> int:
+    """Bytes one trial's drawn inputs take, counting the copy made while a block is drawn."""
+    return 2 * 8 * max(1, len(plan.entries))
+
+
+def _work_bytes_per_trial(case: Case, plan: _Plan) -> int:
+    """Bytes of work arrays one trial takes while its cash flows are built (a generous estimate).
+
+    Lines are built one at a time (a few arrays of years each), every bid
+    keeps its benefits and net flows (years each), and every line its
+    parameters.
+    """
+    years = case.horizon_years + 1
     lines = max([len(case.revenue)] + [len(b.costs) for b in case.bids])
-    per_trial = max(1, lines * (case.horizon_years + 1))
-    trials = min(_MAX_AUTO_CHUNK, max(BLOCK_TRIALS, _WORK_ELEMENTS // per_trial))
-    return trials // BLOCK_TRIALS * BLOCK_TRIALS
+    flows = (2 * len(case.bids) + _LINE_TEMPORARIES) * years
+    return 8 * (flows + _PARAMETERS * lines + len(plan.entries))
+
+
+def _work_step(case: Case, plan: _Plan) -> int:
+    """Trials whose cash flows are built at once: a power of two up to a block, within :data:`WORK_BYTES`.
+
+    A power of two divides every block, so the steps fall on the same trials
+    whatever the chunk size, and the result does not depend on it.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> _work_step(bidfit.load_sample("norway_roaming"), _plan(bidfit.load_sample("norway_roaming")))
+    8192
+    """
+    fit = max(1, WORK_BYTES // _work_bytes_per_trial(case, plan))
+    return min(BLOCK_TRIALS, 1 << (fit.bit_length() - 1))
+
+
+def _auto_chunk(plan: _Plan) -> int:
+    """Trials per chunk: whole blocks, as many (up to eight) as :data:`DRAW_BYTES` of drawn inputs allow."""
+    fit = DRAW_BYTES // _draw_bytes_per_trial(plan)
+    return min(_MAX_AUTO_CHUNK, max(BLOCK_TRIALS, fit // BLOCK_TRIALS * BLOCK_TRIALS))
+
+
+def _draw_window(plan: _Plan, chunk: int, step: int) -> int:
+    """Trials whose inputs are drawn and held at once: the chunk, or fewer whole steps within :data:`DRAW_BYTES`.
+
+    With very many inputs a window is less than a block; each block is then
+    drawn once per window that falls in it, and only the window's trials kept.
+    """
+    fit = DRAW_BYTES // _draw_bytes_per_trial(plan)
+    return chunk if fit >= chunk else max(step, fit // step * step)
 
 
 def _in_notebook() -> bool:
@@ -955,9 +1104,10 @@ def simulate(
         whatever ``chunk_size``. None draws fresh entropy (kept in
         :attr:`Simulation.seed`).
     chunk_size : int, optional
-        Trials processed at once, rounded up to a whole number of
-        :data:`BLOCK_TRIALS`; bounds the working memory. Default: about 16 MB
-        of work per array, from the number of line items and years.
+        Trials per chunk (the unit of progress), rounded up to a whole number
+        of :data:`BLOCK_TRIALS`. Default: as many blocks (up to eight) as
+        :data:`DRAW_BYTES` of drawn inputs allow. The working memory is
+        bounded whatever it is (see the module notes).
     progress : bool, optional
         Show a progress bar (tqdm, on stderr). None: only for a run of more
         than one chunk, in a terminal or a notebook, and never under CI.
@@ -979,8 +1129,9 @@ def simulate(
     Notes
     -----
     Memory: the result keeps two float64 arrays per bid (NPV and payback,
-    ``16 * trials`` bytes per bid); the working memory is bounded by the
-    chunk, not by ``trials``.
+    ``16 * trials`` bytes per bid); the working memory is about
+    :data:`DRAW_BYTES` + :data:`WORK_BYTES`, whatever ``trials``, the number
+    of uncertain inputs, of line items and of years.
 
     Examples
     --------
@@ -1006,22 +1157,20 @@ def simulate(
     base = analyze(case)
     plan = _plan(case)
     seed_seq = np.random.SeedSequence(seed)
-    chunk = _auto_chunk(case) if chunk_size is None else -(-int(chunk_size) // BLOCK_TRIALS) * BLOCK_TRIALS
+    chunk = _auto_chunk(plan) if chunk_size is None else -(-int(chunk_size) // BLOCK_TRIALS) * BLOCK_TRIALS
+    step = _work_step(case, plan)
+    window = _draw_window(plan, chunk, step)
     trials = int(trials)
     npv = {b.name: np.empty(trials) for b in case.bids}
     payback = {b.name: np.empty(trials) for b in case.bids}
-    bids = list(range(len(case.bids)))
     n_chunks = -(-trials // chunk)
     bar = _progress_bar(trials, show_progress(progress, n_chunks))
     try:
         for start in range(0, trials, chunk):
             stop = min(start + chunk, trials)
-            drawn = _draw_trials(plan, seed_seq, start, stop)
-            values = {key: drawn[:, j] for j, key in enumerate(plan.keys)}
-            rate: Any = values.get(DISCOUNT_RATE, case.discount_rate)
-            for name, net in _net_by_key(case, values, stop - start, bids).items():
-                npv[name][start:stop] = finance.npv(rate, net)
-                payback[name][start:stop] = finance.payback(net)
+            for first in range(start, stop, window):
+                drawn = _draw_trials(plan, seed_seq, first, min(first + window, stop))
+                _fill(case, plan, drawn, first, step, npv, payback)
             bar.update(stop - start)
     finally:
         bar.close()
@@ -1032,6 +1181,30 @@ def simulate(
     entropy = seed_seq.entropy  # an int: the seed given, or the fresh entropy drawn
     assert isinstance(entropy, int)
     return Simulation(case=case, trials=trials, seed=entropy, chunk_size=chunk, bids=results)
+
+
+def _fill(
+    case: Case,
+    plan: _Plan,
+    drawn: FloatArray,
+    first: int,
+    step: int,
+    npv: dict[str, FloatArray],
+    payback: dict[str, FloatArray],
+) -> None:
+    """Write the NPV and payback of trials ``first..first + len(drawn) - 1`` into ``npv`` and ``payback``.
+
+    The cash flows are built ``step`` trials at a time, so the work arrays
+    stay within :data:`WORK_BYTES` however many trials were drawn.
+    """
+    bids = list(range(len(case.bids)))
+    for lo in range(0, drawn.shape[0], step):
+        hi = min(lo + step, drawn.shape[0])
+        values = {key: drawn[lo:hi, j] for j, key in enumerate(plan.keys)}
+        rate: Any = values.get(DISCOUNT_RATE, case.discount_rate)
+        for name, net in _net_by_key(case, values, hi - lo, bids).items():
+            npv[name][first + lo : first + hi] = finance.npv(rate, net)
+            payback[name][first + lo : first + hi] = finance.payback(net)
 
 
 def _summarise(

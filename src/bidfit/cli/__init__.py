@@ -3,21 +3,29 @@
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and
 ``run(args) -> int``. Exit codes: 0 success (or every bid passes), 1 at least
 one bid fails the policy, 2 a usage or input error (one line per problem on
-stderr, never a traceback).
+stderr, never a traceback), ``128 + N`` when signal N (SIGINT: 130, SIGTERM
+during a write: 143) ends the run, after one line ``bidfit: interrupted``.
+
+Every line the command prints goes through :func:`print_lines`, which makes
+it inert for a terminal (:func:`bidfit.escape.for_terminal`): names read from
+a file cannot move the cursor, clear the screen or retitle the window.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import import_module
+from typing import TextIO
 
 from bidfit._version import __version__
 from bidfit.errors import BidfitError, InputError
+from bidfit.escape import for_terminal
 
-__all__ = ["EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "main", "print_errors", "print_lines"]
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -40,12 +48,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def print_lines(text: object, file: TextIO | None = None) -> None:
+    r"""Print ``text`` with each line cleaned by :func:`bidfit.escape.for_terminal` (default: stdout).
+
+    Examples
+    --------
+    >>> print_lines("Vendor \x1b]0;pwned\x07A\nsecond line")
+    Vendor A
+    second line
+    """
+    lines = str(text).split("\n")
+    print("\n".join(for_terminal(line) for line in lines), file=sys.stdout if file is None else file)
+
+
+def print_errors(messages: Iterable[object]) -> None:
+    r"""Print each message on one line of stderr as ``bidfit: error: ...`` (line breaks become spaces).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     print_errors(["a.yaml: name: bad \x1b[2Jvalue\nsecond part"])
+    >>> err.getvalue()
+    'bidfit: error: a.yaml: name: bad value second part\n'
+    """
+    lines = [f"bidfit: error: {for_terminal(message)}" for message in messages]
+    if lines:
+        print_lines("\n".join(lines), sys.stderr)
+
+
 def report_error(error: BidfitError) -> None:
     """Print a user error to stderr: one line per problem, no traceback."""
     problems = error.problems if isinstance(error, InputError) else None
-    lines = [str(p) for p in problems] if problems else [str(error)]
-    for line in lines:
-        print(f"bidfit: error: {line}", file=sys.stderr)
+    print_errors(problems or [error])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as error:
         target = f": {error.filename}" if getattr(error, "filename", None) else ""
-        print(f"bidfit: error: {error.strerror or error}{target}", file=sys.stderr)
+        print_errors([f"{error.strerror or error}{target}"])
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, or a termination signal during a write
         print("bidfit: interrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(interrupt, "signum", signal.SIGINT)

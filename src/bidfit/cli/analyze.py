@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.analysis import analyze
+from bidfit.cli import print_lines
 from bidfit.errors import InputError, Problem
 from bidfit.io import load
-from bidfit.io.atomic import same_file
+from bidfit.io.atomic import check_output_path, same_file
 
 if TYPE_CHECKING:
     from bidfit.present.view import Block
@@ -37,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--output",
         metavar="OUT.xlsx",
         help="also write the report workbook (summary, flags, inputs and one cash-flow sheet per bid "
-        "with live formulas)",
+        "with live formulas); it may not replace the input file",
     )
     parser.add_argument(
         "--simulate",
@@ -59,6 +60,7 @@ def _trials(text: str) -> int:
 
 
 def _check_output(output: str, source: str) -> Path:
+    """The report's path, once it is known to end in ``.xlsx`` and not to replace the case file."""
     out = Path(output)
     if out.suffix.lower() != ".xlsx":
         raise InputError(
@@ -71,17 +73,18 @@ def _check_output(output: str, source: str) -> Path:
             ),
             output,
         )
-    if same_file(out, source):
+    if same_file(out, source):  # by name, through a link or as a hard link
         raise InputError(
             Problem(
                 "",
                 "the report would overwrite the input file",
+                found=source,
                 expected="another output file name",
                 code="output_is_input",
             ),
             output,
         )
-    return out
+    return check_output_path(out)
 
 
 def _pricing_blocks(result: Analysis, bid: BidAnalysis) -> list[Block]:
@@ -116,14 +119,14 @@ def run(args: argparse.Namespace) -> int:
 
     out = _check_output(args.output, args.input) if args.output else None
     result = analyze(load(args.input))
-    print(render_blocks(describe(result)))
+    print_lines(render_blocks(describe(result)))
     simulation = None
     if args.simulate:
         from bidfit.present.text import render_simulation
         from bidfit.simulation import simulate
 
         simulation = simulate(result.case, args.simulate, seed=args.seed)
-        print(f"\n{render_simulation(simulation)}")
+        print_lines(f"\n{render_simulation(simulation)}")
     if out is not None:
         from bidfit.io.excel import save_workbook
         from bidfit.present.report import report_workbook
@@ -137,5 +140,5 @@ def run(args: argparse.Namespace) -> int:
             for bid in result.bids:
                 add_sensitivity_sheet(workbook, result.case, bid, sensitivity(result.case, bid))
         save_workbook(workbook, out, inputs=[args.input])
-        print(f"\nwrote {out}")
+        print_lines(f"\nwrote {out}")
     return 0

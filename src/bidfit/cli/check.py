@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
+from bidfit.cli import print_errors, print_lines
 from bidfit.review import FAIL_ON, CheckResult, check
 
 __all__ = ["FORMAT_NAMES", "add_parser", "run"]
@@ -69,30 +71,47 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="write the report to FILE (atomically) instead of stdout; a summary line goes to stdout",
+        help="write the report to FILE (atomically) instead of stdout; a summary line goes to stdout; "
+        "FILE may not be one of the files read (a case, a case in a folder, the policy)",
     )
     return parser
 
 
+def _files_read(args: argparse.Namespace, result: CheckResult | None = None) -> list[Path]:
+    """Every file the check reads: the case files (those found in folders too) and the policy file."""
+    from bidfit.io import find_case_files
+
+    cases = [Path(f) for f in result.files] if result is not None else find_case_files(args.inputs)
+    return cases + ([Path(args.policy)] if args.policy else [])
+
+
 def run(args: argparse.Namespace) -> int:
     """Check, print or write the report, and return the gate's exit code."""
+    if args.output:
+        from bidfit.io.atomic import check_output_path
+
+        check_output_path(args.output, _files_read(args))  # refused before the work, not after
     result = check(args.inputs, policy=args.policy, fail_on=args.fail_on)
-    for problems in result.problems.values():
-        for problem in problems:
-            print(f"bidfit: error: {problem}", file=sys.stderr)
+    print_errors(p for problems in result.problems.values() for p in problems)
     if args.output:
         from bidfit.io.atomic import write_atomically
 
         text = render(result, args.format, colour=False)
-        write_atomically(args.output, lambda stream: stream.write(text.encode("utf-8")), inputs=result.files)
-        print(
+        write_atomically(
+            args.output, lambda stream: stream.write(text.encode("utf-8")), inputs=_files_read(args, result)
+        )
+        print_lines(
             f"{result.status.upper()}: {result.summary_line()}; {args.format} report written to {args.output}"
         )
-    else:
-        from bidfit.present.review import use_colour
+        return result.exit_code
+    from bidfit.present.review import use_colour
 
-        colour = use_colour(sys.stdout)
-        sys.stdout.write(render(result, args.format, colour=colour, show_problems=False))
+    colour = args.format == "text" and use_colour(sys.stdout)
+    text = render(result, args.format, colour=colour, show_problems=False)
+    if colour:  # the text format cleans every name before it adds its own colour sequences
+        sys.stdout.write(text)
+    else:
+        print_lines(text.removesuffix("\n"))
     return result.exit_code
 
 

@@ -1,4 +1,8 @@
-"""``bidfit template OUT.xlsx [--example NAME]``: write the input workbook."""
+"""``bidfit template OUT.xlsx [--example NAME]``: write the input workbook.
+
+``--force`` replaces an existing workbook, but never the sample file the
+template is filled from.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bidfit.cli import print_lines
 from bidfit.errors import InputError, Problem
-from bidfit.io.samples import sample_names
+from bidfit.io.samples import sample_names, sample_path
 
 __all__ = ["add_parser", "run"]
 
@@ -27,13 +32,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"fill the template with a bundled sample ({', '.join(sample_names())})",
     )
-    parser.add_argument("--force", action="store_true", help="replace OUT.xlsx if it exists")
+    parser.add_argument(
+        "--force", action="store_true", help="replace OUT.xlsx if it exists (never a file the command reads)"
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the template; refuse to replace an existing file without ``--force``."""
-    from bidfit.io.template import write_template
+    """Write the template; refuse to replace an existing file without ``--force``, or an input at all."""
+    from bidfit.io.atomic import check_output_path
 
     out = Path(args.output)
     if out.suffix.lower() != ".xlsx":
@@ -47,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
             ),
             str(out),
         )
+    inputs = [sample_path(args.example)] if args.example else []
+    check_output_path(out, inputs)  # before the existence check: --force does not lift it
     if out.exists() and not args.force:
         raise InputError(
             Problem(
@@ -57,6 +66,16 @@ def run(args: argparse.Namespace) -> int:
             ),
             str(out),
         )
-    write_template(out, args.example)
-    print(f"wrote {out}" + (f" (filled with sample {args.example!r})" if args.example else ""))
+    _write(out, args.example, inputs)
+    print_lines(f"wrote {out}" + (f" (filled with sample {args.example!r})" if args.example else ""))
     return 0
+
+
+def _write(out: Path, example: str | None, inputs: list[Path]) -> None:
+    """The template (filled with the sample ``example``), written atomically; ``inputs`` are never replaced."""
+    from bidfit.io.excel import save_workbook
+    from bidfit.io.samples import load_sample
+    from bidfit.io.template import template_workbook
+
+    case = load_sample(example) if example else None
+    save_workbook(template_workbook(case), out, inputs=inputs)

@@ -47,16 +47,24 @@ Formulas are never evaluated: a formula cell is read through the result the
 spreadsheet saved with it; one without a saved result is an error naming the
 cell. Every problem of the workbook is collected and raised at once in one
 :class:`bidfit.InputError`, each problem as ``Sheet!Cell: what is wrong (found
-X; expected Y)``.
+X; expected Y)``; past :data:`MAX_PROBLEMS` problems, one last line counts the
+rest.
+
+Sheets are never read without the user seeing which: a hidden sheet whose
+name matches one of the sheets above is an error naming it, and so are two
+sheets whose names match the same one (``Costs`` and ``COSTS``, or ``Costs``
+and ``Costs (old)``).
 
 Safety: the file is checked before openpyxl opens it
 (:func:`bidfit.io.workbook_safety.check_workbook_file`: size, zip structure,
-compression ratio, macros, DTDs); openpyxl then reads in read-only mode with
-cached values only. At most :data:`MAX_ROWS` rows and :data:`MAX_COLUMNS`
-columns of a sheet are read: a sheet whose declared used range is larger is
-refused, data just beyond the caps is reported, and a cell far beyond them
-behind a false declared range (which Excel and LibreOffice never write) is
-not read rather than walked to.
+compression ratio, macros, DTDs, and bounded counts of sheets, names, styles
+and texts), and the sheets to read are streamed with bounded counts of rows
+and cells (:func:`bidfit.io.workbook_safety.scan_sheets`) before openpyxl
+reads them, in read-only mode with cached values only. At most
+:data:`MAX_ROWS` rows and :data:`MAX_COLUMNS` columns of a sheet are read: a
+sheet whose declared used range is larger is refused, data just beyond the
+caps is reported, and a cell far beyond them behind a false declared range
+(which Excel and LibreOffice never write) is not read rather than walked to.
 
 Text user data goes the other way through :func:`write_text` and
 :func:`safe_sheet_title`, used by the template and the report.
@@ -65,19 +73,22 @@ Text user data goes the other way through :func:`write_text` and
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bidfit.errors import InputError, Problem, format_location
+from bidfit.escape import MAX_CELL_TEXT, for_cell
 from bidfit.flags import FLAG_CODES, SEVERITIES
 from bidfit.io.atomic import write_atomically
-from bidfit.io.workbook_safety import check_workbook_file
+from bidfit.io.workbook_safety import SheetEntry, WorkbookOutline, check_workbook_file, scan_sheets
 from bidfit.models import FIELD_HINTS, Case
 from bidfit.validation import validate_case
 
@@ -85,12 +96,16 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 __all__ = [
+    "MAX_CELL_TEXT",
     "MAX_COLUMNS",
+    "MAX_PROBLEMS",
     "MAX_ROWS",
     "SHEETS",
     "SheetSpec",
+    "cell_ref",
     "clean_text",
     "parse_text_number",
+    "range_ref",
     "read_workbook",
     "safe_sheet_title",
     "save_workbook",
@@ -102,6 +117,9 @@ MAX_ROWS = 10_000
 """Most rows read from one sheet; a sheet declaring more is refused."""
 MAX_COLUMNS = 50
 """Most columns read from one sheet; a sheet declaring more is refused."""
+_LAST_ROW_READ = MAX_ROWS + 1  # one row beyond the cap is read, to report data there
+MAX_PROBLEMS = 1_000
+"""Most problems reported for one workbook, first by sheet and cell; one more line counts the rest."""
 
 
 @dataclass(frozen=True)
@@ -341,8 +359,11 @@ def parse_text_number(text: str, *, allow_percent: bool = True) -> tuple[float, 
     ``+``, ``-`` or ``−``; scientific notation (``1.2e6``); a trailing ``%``.
     Refused: a lone comma group (``1,200``) or a lone point followed by
     three digits (``1.200``), which mean 1200 in some countries and 1.2 in
-    others; a decimal comma (``1,5``); several points (``1.200.000``);
-    ``k``/``M``/``bn`` suffixes; currency codes or symbols.
+    others (the message offers both readings, written as this function reads
+    them); a decimal comma (``1,5``); several points (``1.200.000``);
+    ``k``/``M``/``bn`` suffixes; currency codes or symbols; a number too large
+    for a float (``1e999``, above about 1.8e308) or so close to zero that it
+    would be read as 0 (``1e-999``); ``nan`` and ``inf``.
 
     Examples
     --------
@@ -351,7 +372,7 @@ def parse_text_number(text: str, *, allow_percent: bool = True) -> tuple[float, 
     >>> parse_text_number("1.200")
     Traceback (most recent call last):
     ...
-    bidfit.io.excel.CellValueError: '1.200' is ambiguous: 1200 or 1.2? Write 1200 or 1.2
+    bidfit.io.excel.CellValueError: '1.200' is ambiguous: 1200 or 1.2? Write 1200 (or 1 200) or 1.2
     """
     s = text.strip(_SPACE_CHARS + "\t\r\n")
     percent = s.endswith("%")
@@ -359,22 +380,69 @@ def parse_text_number(text: str, *, allow_percent: bool = True) -> tuple[float, 
         if not allow_percent:
             raise CellValueError("an amount, not a percentage: write the number alone")
         s = s[:-1].rstrip(_SPACE_CHARS)
-    sign = Decimal(1)
+    negative = False
     if s[:1] in ("+", "-", "\u2212"):
-        sign = Decimal(-1) if s[0] != "+" else Decimal(1)
+        negative = s[0] != "+"
         s = s[1:].lstrip(_SPACE_CHARS)
-    digits = _plain_digits(s, text)
-    try:
-        value = sign * Decimal(digits)
-    except InvalidOperation:  # pragma: no cover - _plain_digits only lets valid numbers through
-        raise CellValueError("not a number") from None
+    digits = _plain_digits(s, text, "-" if negative else "", "%" if percent else "")
+    return _finite_number(digits, negative, percent, text), percent
+
+
+def _finite_number(digits: str, negative: bool, percent: bool, original: str) -> float:
+    """The float that plain ``digits`` stand for; refuse one a float cannot hold.
+
+    ``float`` rounds a decimal string correctly, to ``inf`` above about
+    1.8e308 and to 0.0 below about 5e-324: both would silently change what
+    the cell says.
+
+    Examples
+    --------
+    >>> _finite_number("1.5e3", True, False, "-1.5e3"), _finite_number("7", False, True, "7%")
+    (-1500.0, 0.07)
+    """
+    shown = original.strip()
+    magnitude = float(digits)
+    if math.isinf(magnitude):
+        raise CellValueError(f"{shown!r} is too large to compute with (numbers must be below 1.8e308)")
+    if magnitude == 0.0:
+        if re.search(r"[1-9]", re.split(r"[eE]", digits)[0]):
+            raise CellValueError(f"{shown!r} is too close to zero to compute with: write 0 if you mean zero")
+        return 0.0
     if percent:
-        value /= 100
-    return float(value), percent
+        # An exact decimal division: 7% is 0.07, not 0.07000000000000001.
+        magnitude = float(Decimal(digits) / 100)
+        if magnitude == 0.0:
+            raise CellValueError(f"{shown!r} is too close to zero to compute with: write 0 if you mean zero")
+    return -magnitude if negative else magnitude
 
 
-def _plain_digits(s: str, original: str) -> str:
-    """``s`` without grouping separators, as digits and at most one point; else raise."""
+def _ambiguous(shown: str, whole: str, fraction: str, sign: str, suffix: str) -> CellValueError:
+    """``1,200`` or ``1.200``: both readings, each written in a form :func:`parse_text_number` reads.
+
+    A decimal reading with three digits after the point would be ambiguous
+    in turn, so it gets a trailing zero (``999.9990``).
+
+    Examples
+    --------
+    >>> print(_ambiguous("-1,000", "1", "000", "-", ""))
+    '-1,000' is ambiguous: -1000 or -1? Write -1000 (or -1 000) or -1
+    >>> print(_ambiguous("999,999", "999", "999", "", ""))
+    '999,999' is ambiguous: 999999 or 999.9990? Write 999999 (or 999 999) or 999.9990
+    """
+    thousands = f"{sign}{whole}{fraction}{suffix}"
+    grouped = f"{sign}{whole} {fraction}{suffix}"
+    digits = fraction.rstrip("0")
+    decimal = f"{sign}{whole}" + (f".{digits}" if digits else "") + ("0" if len(digits) == 3 else "") + suffix
+    return CellValueError(
+        f"{shown!r} is ambiguous: {thousands} or {decimal}? Write {thousands} (or {grouped}) or {decimal}"
+    )
+
+
+def _plain_digits(s: str, original: str, sign: str = "", suffix: str = "") -> str:
+    """``s`` without grouping separators, as digits and at most one point; else raise.
+
+    ``sign`` and ``suffix`` (``-``, ``%``) are only used to write the advice.
+    """
     shown = original.strip()
     if _SUFFIX.match(s):
         raise CellValueError(f"write the full number, without k/M/bn ({shown!r} is not read)")
@@ -384,10 +452,8 @@ def _plain_digits(s: str, original: str) -> str:
         raise CellValueError("not a number")
     if _PLAIN.fullmatch(s):
         if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", s):
-            raise CellValueError(
-                f"{shown!r} is ambiguous: {s.replace('.', '')} or {s.rstrip('0')}? "
-                f"Write {s.replace('.', '')} or {s.rstrip('0')}"
-            )
+            whole, _, fraction = s.partition(".")
+            raise _ambiguous(shown, whole, fraction, sign, suffix)
         return s
     if any(c in s for c in _SPACE_CHARS):
         grouped = re.sub(f"[{_SPACE_CHARS}]", " ", s)
@@ -399,11 +465,8 @@ def _plain_digits(s: str, original: str) -> str:
     if "," in s:
         if re.fullmatch(r"[1-9]\d{0,2}(,\d{3})+(\.\d+)?", s):
             if s.count(",") == 1 and "." not in s:
-                plain = s.replace(",", "")
-                raise CellValueError(
-                    f"{shown!r} is ambiguous: {plain} or {s.replace(',', '.')}? "
-                    f"Write {plain} or {s.replace(',', '.')}"
-                )
+                whole, _, fraction = s.partition(",")
+                raise _ambiguous(shown, whole, fraction, sign, suffix)
             return s.replace(",", "")
         if re.fullmatch(r"\d+,\d+", s):
             raise CellValueError(f"decimal comma: write {s.replace(',', '.')} with a point")
@@ -431,23 +494,28 @@ class _Sheet:
     rows: dict[int, dict[int, _Cell]] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=256)
 def _column_letter(col: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return str(get_column_letter(col))
 
 
-def _load_sheets(path: Path, problems: list[Problem]) -> dict[str, _Sheet]:
-    """Read the known sheets of the workbook into cells, within the row and column caps."""
+def _load_sheets(path: Path, outline: WorkbookOutline, problems: list[Problem]) -> dict[str, _Sheet]:
+    """Read the known sheets of the workbook into cells, within the row and column caps.
+
+    The sheets are first streamed within the limits of
+    :func:`bidfit.io.workbook_safety.scan_sheets`, which also finds their
+    formula cells; openpyxl then reads the saved values.
+    """
     import openpyxl
 
-    def open_book(data_only: bool) -> Any:
+    chosen = _match_sheets(outline.sheets, problems, str(path))
+    formulas = scan_sheets(outline, list(chosen.values()), rows=_LAST_ROW_READ, columns=MAX_COLUMNS)
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
-
-    try:
-        values_book = open_book(data_only=True)
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on a malformed file
         raise InputError(
             Problem(
@@ -460,24 +528,19 @@ def _load_sheets(path: Path, problems: list[Problem]) -> dict[str, _Sheet]:
             str(path),
         ) from None
     try:
-        titles = _match_sheets(values_book.sheetnames, problems)
         too_large: list[Problem] = []
-        for title in titles.values():
-            _check_declared_size(values_book[title], title, too_large)
+        for sheet in chosen.values():
+            _guarded(path, sheet.name, _check_declared_size, book, sheet.name, too_large)
         if too_large:
             raise InputError(too_large, str(path))
         sheets = {
-            name: _guarded(path, title, _read_values, values_book[title], title, problems)
-            for name, title in titles.items()
+            name: _guarded(path, sheet.name, _read_values, book, sheet.name, problems)
+            for name, sheet in chosen.items()
         }
     finally:
-        values_book.close()
-    formulas_book = open_book(data_only=False)
-    try:
-        for name, title in titles.items():
-            _guarded(path, title, _mark_formulas, formulas_book[title], sheets[name])
-    finally:
-        formulas_book.close()
+        book.close()
+    for name, sheet in chosen.items():
+        _mark_formulas(sheets[name], formulas.get(sheet.part, frozenset()))
     return sheets
 
 
@@ -498,22 +561,29 @@ def _guarded(path: Path, title: str, read: Callable[..., Any], *args: Any) -> An
         ) from None
 
 
-def _match_sheets(sheetnames: list[str], problems: list[Problem]) -> dict[str, str]:
-    """Map each known sheet to the workbook's sheet of that name (case/space-insensitive)."""
-    by_key: dict[str, str] = {}
-    for title in sheetnames:
-        by_key.setdefault(_key(title), title)
-    found = {}
+def _match_sheets(sheets: Sequence[SheetEntry], problems: list[Problem], file: str) -> dict[str, SheetEntry]:
+    """Map each known sheet to the workbook's sheet of that name (case/space-insensitive).
+
+    Missing sheets are added to ``problems``. A hidden sheet, a chart sheet,
+    or several sheets matching a known sheet's name raise at once: which
+    sheet holds the input is then unclear, and nothing is read.
+    """
+    by_key: dict[str, list[SheetEntry]] = {}
+    for sheet in sheets:
+        by_key.setdefault(_key(sheet.name), []).append(sheet)
+    found: dict[str, SheetEntry] = {}
+    unclear: list[Problem] = []
     for spec in SHEETS:
-        match = by_key.get(_key(spec.name))
-        if match is not None:
-            found[spec.name] = match
+        matches = by_key.get(_key(spec.name), [])
+        unclear.extend(_unclear_sheets(spec, matches))
+        if matches:
+            found[spec.name] = matches[0]
         elif not spec.optional and not (spec.name == "Costs" and "bids" in by_key):
             problems.append(
                 Problem(
                     spec.name,
                     f"the workbook has no {spec.name!r} sheet; its sheets are "
-                    + (", ".join(sheetnames) or "(none)"),
+                    + (", ".join(sheet.name for sheet in sheets) or "(none)"),
                     expected="sheets "
                     + ", ".join(s.name for s in SHEETS if not s.optional)
                     + " (and optionally "
@@ -522,11 +592,63 @@ def _match_sheets(sheetnames: list[str], problems: list[Problem]) -> dict[str, s
                     code="missing_sheet",
                 )
             )
+    if unclear:
+        raise InputError([*problems, *unclear], file)
     return found
 
 
-def _check_declared_size(ws: Any, title: str, problems: list[Problem]) -> None:
+def _unclear_sheets(spec: SheetSpec, matches: list[SheetEntry]) -> list[Problem]:
+    """Problems with the sheets whose names match ``spec``: hidden, a chart, or more than one.
+
+    Examples
+    --------
+    >>> hidden = SheetEntry("COSTS", "veryHidden", "xl/worksheets/sheet1.xml")
+    >>> visible = SheetEntry("Costs", "visible", "xl/worksheets/sheet2.xml")
+    >>> for p in _unclear_sheets(_SPEC["Costs"], [hidden, visible]):
+    ...     print(p.message)
+    sheet 'COSTS' is hidden (very hidden: Excel's Unhide does not list it); bidfit never reads a hidden sheet as the Costs sheet: unhide it or delete it
+    sheets 'COSTS' and 'Costs' both match the Costs sheet (names are compared ignoring case, spaces, punctuation and a note in brackets)
+    """
+    out = []
+    for sheet in matches:
+        if sheet.hidden:
+            how = " (very hidden: Excel's Unhide does not list it)" if sheet.state == "veryHidden" else ""
+            out.append(
+                Problem(
+                    sheet.name,
+                    f"sheet {sheet.name!r} is hidden{how}; bidfit never reads a hidden sheet as the "
+                    f"{spec.name} sheet: unhide it or delete it",
+                    expected=f"one visible sheet named {spec.name}",
+                    code="hidden_sheet",
+                )
+            )
+        if sheet.chart:
+            out.append(
+                Problem(
+                    sheet.name,
+                    f"sheet {sheet.name!r} is a chart sheet, not a sheet of cells",
+                    expected=f"a worksheet named {spec.name}: rename or delete the chart sheet",
+                    code="chart_sheet",
+                )
+            )
+    if len(matches) > 1:
+        names = [repr(sheet.name) for sheet in matches]
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(
+            Problem(
+                matches[0].name,
+                f"sheets {listed} {'both' if len(names) == 2 else 'all'} match the {spec.name} sheet "
+                "(names are compared ignoring case, spaces, punctuation and a note in brackets)",
+                expected=f"one sheet named {spec.name}: rename or delete the others",
+                code="duplicate_sheet",
+            )
+        )
+    return out
+
+
+def _check_declared_size(book: Any, title: str, problems: list[Problem]) -> None:
     """Refuse a sheet whose declared size is beyond what bidfit reads (read from its header only)."""
+    ws = book[title]
     rows, cols = ws.max_row or 0, ws.max_column or 0
     if rows <= MAX_ROWS and cols <= MAX_COLUMNS:
         return
@@ -543,14 +665,15 @@ def _check_declared_size(ws: Any, title: str, problems: list[Problem]) -> None:
     )
 
 
-def _read_values(ws: Any, title: str, problems: list[Problem]) -> _Sheet:
+def _read_values(book: Any, title: str, problems: list[Problem]) -> _Sheet:
     """The sheet's non-empty cells in rows 1..MAX_ROWS and columns 1..MAX_COLUMNS.
 
     At most one row and one column beyond the caps are looked at, to report
     data there rather than silently leave it out.
     """
     sheet = _Sheet(title)
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1), 1):
+    rows = book[title].iter_rows(min_row=1, max_row=_LAST_ROW_READ, max_col=MAX_COLUMNS + 1)
+    for r, row in enumerate(rows, 1):
         cells = {}
         for c, cell in enumerate(row, 1):
             value = cell.value
@@ -584,12 +707,11 @@ def _read_values(ws: Any, title: str, problems: list[Problem]) -> _Sheet:
     return sheet
 
 
-def _mark_formulas(ws: Any, sheet: _Sheet) -> None:
-    """Mark formula cells that have no saved result (read as empty)."""
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS, max_col=MAX_COLUMNS), 1):
-        for c, cell in enumerate(row, 1):
-            if cell.data_type == "f" and c not in sheet.rows.get(r, {}):
-                sheet.rows.setdefault(r, {})[c] = _Cell(None, formula_without_value=True)
+def _mark_formulas(sheet: _Sheet, formula_cells: frozenset[tuple[int, int]]) -> None:
+    """Mark the formula cells ``(row, column)`` that have no saved result (read as empty)."""
+    for r, c in sorted(formula_cells):
+        if r <= MAX_ROWS and c <= MAX_COLUMNS and c not in sheet.rows.get(r, {}):
+            sheet.rows.setdefault(r, {})[c] = _Cell(None, formula_without_value=True)
 
 
 # --------------------------------------------------------------------------
@@ -623,11 +745,27 @@ def _as_number(name: str, cell: _Cell, allow_percent: bool) -> float:
             reason = "" if str(exc) == "not a number" else f": {exc}"
             raise CellValueError(f"{name} must be {_hint(name)}{reason}") from None
     else:
-        number = float(value)
+        number = _finite_cell_number(name, value)
     if name in _OPEN_RATES and abs(number) > 1 and not percent:
         raise CellValueError(
             f"{name} of {number:g} would mean {number:.0%} a year; rates are fractions: "
             f"write {number / 100:g} or {number:g}% (a value above 1 must be written as a percentage)"
+        )
+    return number
+
+
+def _finite_cell_number(name: str, value: Any) -> float:
+    """A number cell's value as a float; refuse infinity (``1E999`` in the file) and NaN."""
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of more than 308 digits
+        number = math.inf
+    if math.isnan(number):
+        raise CellValueError(f"{name} must be {_hint(name)}, not NaN (not a number)")
+    if math.isinf(number):
+        raise CellValueError(
+            f"{name} must be {_hint(name)}: the cell holds a number too large to compute with "
+            "(numbers must be below 1.8e308)"
         )
     return number
 
@@ -1322,28 +1460,53 @@ def _order(sheet_titles: dict[str, int]) -> Callable[[Problem], tuple[int, int, 
     return key
 
 
+def _first_problems(problems: list[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
+    """At most ``limit`` problems, then one that counts those left out.
+
+    A sheet of junk can hold a problem in every one of its cells; past a
+    thousand lines a list helps no one, and building it costs seconds.
+
+    Examples
+    --------
+    >>> shown = _first_problems([Problem(f"Costs!E{r}", "bad") for r in range(2, 7)], limit=3)
+    >>> [str(p) for p in shown][-1]
+    '2 more problems not listed: fix the ones above first'
+    """
+    if len(problems) <= limit:
+        return problems
+    rest = len(problems) - limit
+    message = f"{rest:,} more problem{'s' if rest > 1 else ''} not listed: fix the ones above first"
+    return [*problems[:limit], Problem("", message, code="more_problems")]
+
+
 # --------------------------------------------------------------------------
 # writing user text safely (template and report)
 # --------------------------------------------------------------------------
 
-MAX_CELL_TEXT = 32_767
-"""Longest text a spreadsheet cell holds [characters]."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FORMULA_LEAD = ("=", "+", "-", "@", "#")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_TITLES = frozenset({"history"})
+_MAX_TITLE = 31
+_TITLE_EDGES = re.compile(r"^[\s']+|[\s']+$")  # no space or apostrophe at either end
+_COORDINATE = re.compile(r"\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})")
 
 
 def clean_text(value: object) -> str:
-    r"""User text fit for a cell: control characters removed, line breaks as spaces.
+    r"""User text fit for a workbook: cleaned by :func:`bidfit.escape.for_cell`.
+
+    The one cleaner for every text bidfit puts in a workbook: cells, sheet
+    titles, chart, series and axis titles. Control characters and terminal
+    escape sequences are removed, line breaks and tabs become spaces, and the
+    text is cut to :data:`MAX_CELL_TEXT` characters.
 
     Examples
     --------
     >>> clean_text("Vendor\tA\x07\r\n(final)")
     'Vendor A (final)'
+    >>> clean_text("Vendor\x01A\x1b[2J")
+    'VendorA'
     """
-    text = re.sub(r"[\t\r\n]+", " ", str(value))
-    return _CONTROL.sub("", text)[:MAX_CELL_TEXT]
+    return for_cell(value)
 
 
 def write_text(cell: Any, value: object) -> None:
@@ -1359,7 +1522,8 @@ def write_text(cell: Any, value: object) -> None:
     cell : openpyxl.cell.Cell
         The cell to write.
     value : object
-        The text (anything else is written as its ``str``).
+        The text (anything else is written as its ``str``), cleaned by
+        :func:`clean_text`.
     """
     text = clean_text(value)
     cell.value = text
@@ -1373,8 +1537,9 @@ def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
 
     Excel allows at most 31 characters, none of ``[]:*?/\\``, no apostrophe
     at either end, and names unique regardless of case (``History`` is
-    reserved). Forbidden characters become ``_``; a clash gets `` (2)``,
-    `` (3)``...
+    reserved). The name is cleaned (:func:`clean_text`), forbidden characters
+    become ``_``, spaces and apostrophes at either end go (also after the cut
+    to 31 characters); a clash gets `` (2)``, `` (3)``...
 
     Examples
     --------
@@ -1384,27 +1549,95 @@ def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
     'summary (2)'
     >>> len(safe_sheet_title("x" * 40))
     31
+    >>> safe_sheet_title("Sensitivity It's 'a very long' name")
+    "Sensitivity It's 'a very long"
     """
-    text = _SHEET_FORBIDDEN.sub("_", clean_text(name)).strip().strip("'").strip() or "Sheet"
-    base = text[:31]
+    text = _TITLE_EDGES.sub("", _SHEET_FORBIDDEN.sub("_", clean_text(name)))
+    base = _TITLE_EDGES.sub("", text[:_MAX_TITLE]) or "Sheet"
     used = {t.casefold() for t in taken} | _RESERVED_TITLES
     title, n = base, 2
     while title.casefold() in used:
         suffix = f" ({n})"
-        title = base[: 31 - len(suffix)].rstrip() + suffix
+        title = base[: _MAX_TITLE - len(suffix)].rstrip() + suffix
         n += 1
     return title
 
 
 def sheet_ref(title: str) -> str:
-    """A sheet name quoted for use in a formula: ``'Vendor A'``.
+    """A sheet title quoted for a formula: ``'Vendor A'``; always quoted, apostrophes doubled.
+
+    ``title`` must be a title bidfit chose (:func:`safe_sheet_title`, or a
+    fixed name such as ``Inputs``).
+
+    Raises
+    ------
+    ValueError
+        If ``title`` is not one :func:`safe_sheet_title` would give.
 
     Examples
     --------
     >>> sheet_ref("Bob's bid")
     "'Bob''s bid'"
     """
+    if not title or safe_sheet_title(title) != title:
+        raise ValueError(f"not a sheet title bidfit chose: {title!r}")
     return "'" + title.replace("'", "''") + "'"
+
+
+def _coordinate(cell: str, absolute: bool) -> str:
+    match = _COORDINATE.fullmatch(cell)
+    if match is None:
+        raise ValueError(f"not a cell coordinate: {cell!r}")
+    if not absolute:
+        return cell
+    return f"${match[1]}${match[2]}"
+
+
+def cell_ref(sheet: str | None, cell: str, *, absolute: bool = True) -> str:
+    """A reference to one cell, for a formula, a chart, a hyperlink or a defined name.
+
+    The one way bidfit names a cell in anything a spreadsheet evaluates: no
+    reference is built by joining or splitting text elsewhere, so user text can
+    reach a formula only as a quoted sheet title that bidfit chose.
+
+    Parameters
+    ----------
+    sheet : str or None
+        The sheet's title (quoted by :func:`sheet_ref`); None for a cell of the
+        sheet the formula is on.
+    cell : str
+        A coordinate: ``D12``, or with ``$`` (``D$4``) to keep a mixed reference.
+    absolute : bool
+        True (the default) gives ``$D$12``; False keeps ``cell`` as written.
+
+    Raises
+    ------
+    ValueError
+        If ``sheet`` is not a title bidfit chose or ``cell`` is not a coordinate.
+
+    Examples
+    --------
+    >>> cell_ref("It's", "D12")
+    "'It''s'!$D$12"
+    >>> cell_ref(None, "D$4", absolute=False)
+    'D$4'
+    """
+    coordinate = _coordinate(cell, absolute)
+    return coordinate if sheet is None else f"{sheet_ref(sheet)}!{coordinate}"
+
+
+def range_ref(sheet: str | None, first: str, last: str, *, absolute: bool = True) -> str:
+    """A reference to the cells from ``first`` to ``last`` (see :func:`cell_ref`).
+
+    Examples
+    --------
+    >>> range_ref("Vendor A", "D16", "H16")
+    "'Vendor A'!$D$16:$H$16"
+    >>> range_ref(None, "C5", "C9", absolute=False)
+    'C5:C9'
+    """
+    span = f"{_coordinate(first, absolute)}:{_coordinate(last, absolute)}"
+    return span if sheet is None else f"{sheet_ref(sheet)}!{span}"
 
 
 # --------------------------------------------------------------------------
@@ -1440,9 +1673,9 @@ def read_workbook(path: str | Path) -> Case:
     """
     path = Path(path)
     name = str(path)
-    check_workbook_file(path)
+    outline = check_workbook_file(path)
     problems: list[Problem] = []
-    sheets = _load_sheets(path, problems)
+    sheets = _load_sheets(path, outline, problems)
     builder = _Builder(sheets, problems)
     builder.bad_cells.update(p.where for p in problems if p.code == "missing_sheet")
     data = builder.build()
@@ -1454,7 +1687,7 @@ def read_workbook(path: str | Path) -> Case:
     if problems or case is None:
         order = {s.title: i for i, s in enumerate(sheets.values())}
         order.update({s.name: i for i, s in enumerate(SHEETS) if s.name not in order})
-        raise InputError(sorted(problems, key=_order(order)), name)
+        raise InputError(_first_problems(sorted(problems, key=_order(order))), name)
     return case
 
 

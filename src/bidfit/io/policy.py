@@ -19,7 +19,9 @@ The same in YAML::
       THIN_MARGIN: error
 
 An unknown key is an error that names the key, the file and the valid keys;
-a typo must never silently loosen a review gate.
+a typo must never silently loosen a review gate. A policy file is at most
+:data:`MAX_POLICY_BYTES` long and is held to the structural limits of
+:mod:`bidfit.io.textfiles` (nesting depth, number of values, integer length).
 """
 
 from __future__ import annotations
@@ -33,16 +35,20 @@ from typing import Any
 from pydantic import ValidationError
 
 from bidfit.errors import InputError, Problem
+from bidfit.io.textfiles import MAX_NESTING_DEPTH, read_mapping, read_text, structure_problems
 from bidfit.models import Policy
 from bidfit.validation import problems_from_validation_error
 
-__all__ = ["POLICY_KEYS", "POLICY_SUFFIXES", "load_policy", "policy_from_mapping"]
+__all__ = ["MAX_POLICY_BYTES", "POLICY_KEYS", "POLICY_SUFFIXES", "load_policy", "policy_from_mapping"]
 
 POLICY_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 """File endings :func:`load_policy` reads."""
 
 POLICY_KEYS: tuple[str, ...] = tuple(Policy.model_fields)
 """The keys a policy file may set: the :class:`bidfit.Policy` field names."""
+
+MAX_POLICY_BYTES = 64 * 1024
+"""Largest policy file read [bytes]; a full policy takes well under 1 kB."""
 
 _TOML_POSITION = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)")
 
@@ -110,8 +116,12 @@ def policy_from_mapping(data: Any, file: str | None = None) -> Policy:
             file,
         )
     problems = _unknown_key_problems(data)
+    known = {k: v for k, v in data.items() if k in POLICY_KEYS}
+    if isinstance(known.get("severity"), dict):
+        problems += _severity_key_problems(known["severity"])
+        known["severity"] = {k: v for k, v in known["severity"].items() if isinstance(k, str)}
     try:
-        policy = Policy.model_validate({k: v for k, v in data.items() if k in POLICY_KEYS})
+        policy = Policy.model_validate(known)
     except ValidationError as exc:
         problems += problems_from_validation_error(exc, data)
     if problems:
@@ -123,13 +133,28 @@ def _unknown_key_problems(data: dict[Any, Any]) -> list[Problem]:
     return [
         Problem(
             str(key),
-            f"unknown policy key {key!r}",
+            f"unknown policy key {key!r}" if isinstance(key, str) else f"the key {key} is not text",
             expected="one of " + ", ".join(POLICY_KEYS),
-            code="unknown_key",
+            code="unknown_key" if isinstance(key, str) else "invalid_key",
             loc=(str(key),),
         )
         for key in data
         if key not in POLICY_KEYS
+    ]
+
+
+def _severity_key_problems(severity: dict[Any, Any]) -> list[Problem]:
+    """A severity key that is not text (``5: error`` in YAML) is not a flag code."""
+    return [
+        Problem(
+            "severity",
+            f"the key {key} is not text",
+            expected="flag codes such as THIN_MARGIN as keys",
+            code="invalid_key",
+            loc=("severity",),
+        )
+        for key in severity
+        if not isinstance(key, str)
     ]
 
 
@@ -138,19 +163,56 @@ def _read_toml(path: Path) -> Any:
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
-    from bidfit.io.textfiles import read_text
 
+    text = read_text(path, MAX_POLICY_BYTES)
+    problems = structure_problems(text, "toml")
+    if problems:
+        raise InputError(problems, str(path))
     try:
-        return tomllib.loads(read_text(path))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        text = str(exc)
-        at = _TOML_POSITION.search(text)
+        error = str(exc)
+        at = _TOML_POSITION.search(error)
         where = f"line {at['line']}, column {at['column']}" if at else ""
-        message = _TOML_POSITION.sub("", text).strip()
+        message = _TOML_POSITION.sub("", error).strip()
         raise InputError(Problem(where, f"invalid TOML: {message}", code="syntax"), str(path)) from None
+    too_deep = [
+        _too_deep_table(key) for key, value in data.items() if _nesting_depth(value) >= MAX_NESTING_DEPTH
+    ]
+    if too_deep:
+        raise InputError(too_deep, str(path))
+    return data
+
+
+def _nesting_depth(data: Any) -> int:
+    """Levels of lists and mappings inside each other in ``data`` (0 for a scalar), counted without recursion.
+
+    Examples
+    --------
+    >>> _nesting_depth({"severity": {"THIN_MARGIN": "error"}}), _nesting_depth([[1], 2]), _nesting_depth(3)
+    (2, 2, 0)
+    """
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_NESTING_DEPTH:  # deeper levels need not be walked
+                stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+def _too_deep_table(key: str) -> Problem:
+    return Problem(
+        key,
+        f"the data is nested more than {MAX_NESTING_DEPTH} levels deep through dotted keys or table names",
+        expected=f"at most {MAX_NESTING_DEPTH} levels of tables and arrays inside each other",
+        code="too_deep",
+    )
 
 
 def _read_text_mapping(path: Path) -> Any:
-    from bidfit.io.textfiles import read_mapping
-
-    return read_mapping(path)
+    return read_mapping(path, MAX_POLICY_BYTES)

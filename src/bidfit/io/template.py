@@ -6,6 +6,8 @@ reads: an ``Instructions`` sheet, then ``Case``, ``Revenue``, ``Bids``,
 row of the field names. Each header carries a comment saying what the field means and its
 unit; enumerated fields have drop-down lists; rates are formatted as
 percentages and amounts with thousands separators; header rows are frozen.
+Every text goes in as text (:func:`bidfit.io.excel.write_text`), and every
+reference of a drop-down list is built by :func:`bidfit.io.excel.range_ref`.
 
 A template filled from a case reads back into the same case
 (``read_workbook(path) == case``), the vendor side and scope options included:
@@ -15,12 +17,14 @@ each bid's ``Costs`` rows come in the order base offer (customer, then
 
 from __future__ import annotations
 
+import numbers
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.errors import InputError, Problem
 from bidfit.flags import FLAG_CODES, SEVERITIES
-from bidfit.io.excel import SHEETS, SheetSpec, save_workbook, write_text
+from bidfit.io.excel import SHEETS, SheetSpec, cell_ref, clean_text, range_ref, save_workbook, write_text
 from bidfit.models import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case, CostItem
 
 if TYPE_CHECKING:
@@ -62,6 +66,7 @@ _CURRENCIES = (
     "SAR",
 )
 _ROWS_FORMATTED = 500  # rows below the header that get drop-downs
+_CHOICE = re.compile(r"[A-Za-z0-9_]+")
 
 FIELD_HELP: dict[tuple[str, str], tuple[str, str]] = {
     ("Case", "name"): ("Name of the case.", "text"),
@@ -253,9 +258,10 @@ _INSTRUCTIONS = (
 
 
 def _comment(cell: Any, text: str) -> None:
+    """A header's comment; each of its lines cleaned like a cell's text."""
     from openpyxl.comments import Comment
 
-    note = Comment(text, "bidfit")
+    note = Comment("\n".join(clean_text(line) for line in text.split("\n")), "bidfit")
     note.width, note.height = 320, 140
     cell.comment = note
 
@@ -278,26 +284,40 @@ def _help(sheet: str, name: str) -> str:
 
 
 def _set(cell: Any, value: Any, name: str) -> None:
-    """Write one input value: text safely, numbers as numbers, lists joined by commas."""
+    """Write one input value: numbers (and TRUE/FALSE) as such, lists joined by commas, the rest as text."""
     if value is None or value == "" or value == []:
         return
     if isinstance(value, list):
-        value = ", ".join(value)
-    if isinstance(value, str):
-        write_text(cell, value)
-    else:
+        value = ", ".join(map(str, value))
+    if isinstance(value, numbers.Real):
         cell.value = value
+    else:
+        write_text(cell, value)
     if name in _FORMATS:
         cell.number_format = _FORMATS[name]
+
+
+def _choice_list(values: tuple[str, ...]) -> str:
+    """A drop-down's list of choices as a formula: ``"one_time,recurring"``.
+
+    Examples
+    --------
+    >>> _choice_list(("customer", "vendor"))
+    '"customer,vendor"'
+    """
+    odd = [v for v in values if not _CHOICE.fullmatch(v)]
+    if odd:
+        raise ValueError(f"a choice must be a plain word: {odd!r}")
+    return '"' + ",".join(values) + '"'
 
 
 def _list_validation(ws: Worksheet, values: tuple[str, ...], ref: str, *, strict: bool = True) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+    dv = DataValidation(type="list", formula1=_choice_list(values), allow_blank=True)
     dv.errorStyle = "stop" if strict else "warning"
     dv.errorTitle = "Not in the list"
-    dv.error = "Choose one of: " + ", ".join(values)
+    dv.error = clean_text("Choose one of: " + ", ".join(values))
     dv.add(ref)
     ws.add_data_validation(dv)
 
@@ -320,16 +340,18 @@ def _widths(ws: Worksheet, widths: dict[int, float]) -> None:
 
 
 def _currencies(case: Case | None) -> tuple[str, ...]:
+    """The currency choices: the case's own codes (three letters, as validated), then common ones."""
     extra = [case.currency, *case.fx] if case is not None else []
-    return tuple(dict.fromkeys([*extra, *_CURRENCIES]))
+    return tuple(dict.fromkeys([*(c for c in extra if re.fullmatch("[A-Z]{3}", c)), *_CURRENCIES]))
 
 
 def _fields_sheet(wb: Workbook, spec: SheetSpec, rows: list[tuple[str, Any]], case: Case | None) -> None:
     """A field/value sheet (Case, Policy): one row per field, the field cell commented."""
     ws = wb.create_sheet(spec.name)
     for col, title in enumerate(("field", "value"), 1):
+        write_text(ws.cell(1, col), title)
         _style_header(
-            ws.cell(1, col, title),
+            ws.cell(1, col),
             "field: the name of the setting.\nvalue: its value."
             if col == 1
             else "The value; see the comment on each field name.",
@@ -342,12 +364,13 @@ def _fields_sheet(wb: Workbook, spec: SheetSpec, rows: list[tuple[str, Any]], ca
         _set(ws.cell(r, 2), value, name)
         if name in _FORMATS:
             ws.cell(r, 2).number_format = _FORMATS[name]  # also for a value typed later
+        value_cell = cell_ref(None, f"B{r}", absolute=False)
         if name == "currency":
-            _list_validation(ws, _currencies(case), f"B{r}", strict=False)
+            _list_validation(ws, _currencies(case), value_cell, strict=False)
         elif name == "severity":
-            _list_validation(ws, SEVERITIES, f"B{r}")
+            _list_validation(ws, SEVERITIES, value_cell)
         elif name == "require_source":
-            _list_validation(ws, ("TRUE", "FALSE"), f"B{r}")
+            _list_validation(ws, ("TRUE", "FALSE"), value_cell)
     ws.freeze_panes = "A2"
     _widths(ws, {1: 26, 2: 40})
 
@@ -359,9 +382,10 @@ def _table_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]], case
     ws = wb.create_sheet(spec.name)
     last = _ROWS_FORMATTED + 1
     for col, name in enumerate(spec.columns, 1):
-        _style_header(ws.cell(1, col, name), _help(spec.name, name))
+        write_text(ws.cell(1, col), name)
+        _style_header(ws.cell(1, col), _help(spec.name, name))
         letter = get_column_letter(col)
-        span = f"{letter}2:{letter}{last}"
+        span = range_ref(None, f"{letter}2", f"{letter}{last}", absolute=False)
         if name in _FORMATS:
             ws.column_dimensions[letter].number_format = _FORMATS[name]
         choices = _choices(spec.name, name)
@@ -406,7 +430,8 @@ def _choices(sheet: str, name: str) -> tuple[str, ...]:
 def _bid_validation(ws: Worksheet, span: str) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    dv = DataValidation(type="list", formula1=f"Bids!$A$2:$A${_ROWS_FORMATTED + 1}", allow_blank=True)
+    names = range_ref("Bids", "A2", f"A{_ROWS_FORMATTED + 1}")
+    dv = DataValidation(type="list", formula1=names, allow_blank=True)
     dv.errorStyle = "warning"
     dv.errorTitle = "Not on the Bids sheet"
     dv.error = "This bid is not on the Bids sheet; add it there (or delete the Bids sheet)."
@@ -417,7 +442,8 @@ def _bid_validation(ws: Worksheet, span: str) -> None:
 def _option_validation(ws: Worksheet, span: str) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    dv = DataValidation(type="list", formula1=f"Options!$B$2:$B${_ROWS_FORMATTED + 1}", allow_blank=True)
+    names = range_ref("Options", "B2", f"B{_ROWS_FORMATTED + 1}")
+    dv = DataValidation(type="list", formula1=names, allow_blank=True)
     dv.errorStyle = "warning"
     dv.errorTitle = "Not on the Options sheet"
     dv.error = (
@@ -434,7 +460,8 @@ def _instructions(wb: Workbook) -> None:
     assert ws is not None
     ws.title = "Instructions"
     for r, line in enumerate(_INSTRUCTIONS, 1):
-        ws.cell(r, 1, line)
+        if line:
+            write_text(ws.cell(r, 1), line)
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 110
 

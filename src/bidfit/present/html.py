@@ -1,11 +1,15 @@
-"""HTML rendering for Jupyter (``_repr_html_``): the blocks of :mod:`bidfit.present.view`."""
+"""HTML rendering for Jupyter (``_repr_html_``): the blocks of :mod:`bidfit.present.view`.
+
+Every text goes through :func:`bidfit.escape.for_html`: shown literally, with
+no markup, control or bidirectional formatting character of its own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import TYPE_CHECKING
 
+from bidfit.escape import for_html
 from bidfit.present.view import (
     Banner,
     Block,
@@ -47,14 +51,14 @@ def _table(block: Table) -> str:
 
     def cell(tag: str, text: str, i: int) -> str:
         align = "left" if i >= len(sides) or sides[i] == "l" else "right"
-        return f'<{tag} style="{_CELL};text-align:{align}">{escape(str(text))}</{tag}>'
+        return f'<{tag} style="{_CELL};text-align:{align}">{for_html(text)}</{tag}>'
 
     head = "".join(cell("th", h, i) for i, h in enumerate(block.header))
     body = "".join(
         "<tr>" + "".join(cell("td", c, i) for i, c in enumerate(row)) + "</tr>" for row in block.rows
     )
     caption = (
-        f'<caption style="text-align:left;font-weight:bold">{escape(block.title)}</caption>'
+        f'<caption style="text-align:left;font-weight:bold">{for_html(block.title)}</caption>'
         if block.title
         else ""
     )
@@ -66,9 +70,9 @@ def _table(block: Table) -> str:
 
 def _findings(block: Findings) -> str:
     items = "".join(
-        f'<li><b style="color:{SEVERITY_COLOURS[f.severity]}">{f.severity.upper()} {escape(f.code)}</b>'
-        + (f" <i>(lever: {escape(f.lever.replace('_', ' '))})</i>" if f.lever else "")
-        + f": {escape(f.message)}</li>"
+        f'<li><b style="color:{SEVERITY_COLOURS[f.severity]}">{f.severity.upper()} {for_html(f.code)}</b>'
+        + (f" <i>(lever: {for_html(f.lever.replace('_', ' '))})</i>" if f.lever else "")
+        + f": {for_html(f.message)}</li>"
         for f in block.flags
     )
     return f'<ul style="margin:4px 0">{items}</ul>'
@@ -76,16 +80,16 @@ def _findings(block: Findings) -> str:
 
 def _block(block: Block) -> str:
     if isinstance(block, Heading):
-        return f'<div style="font-weight:bold;font-size:1.1em;margin:4px 0">{escape(block.text)}</div>'
+        return f'<div style="font-weight:bold;font-size:1.1em;margin:4px 0">{for_html(block.text)}</div>'
     if isinstance(block, Banner):
         colour = VERDICT_COLOURS.get(block.verdict, "#555555")
         return (
-            f'<div class="bidfit-verdict bidfit-{escape(block.verdict)}" style="background:{colour};'
+            f'<div class="bidfit-verdict bidfit-{for_html(block.verdict)}" style="background:{colour};'
             f'color:white;padding:6px 10px;border-radius:4px;font-weight:bold;margin:6px 0">'
-            f"{escape(block.text)}</div>"
+            f"{for_html(block.text)}</div>"
         )
     if isinstance(block, Paragraph):
-        return f'<p style="margin:4px 0">{escape(block.text)}</p>'
+        return f'<p style="margin:4px 0">{for_html(block.text)}</p>'
     if isinstance(block, Findings):
         return _findings(block)
     if isinstance(block, Table):

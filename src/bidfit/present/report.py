@@ -46,7 +46,11 @@ The formulas follow the conventions of :mod:`bidfit.cashflows` and
   ``never`` when it is still negative in the last year.
 
 All user text (names, sources, messages) is written as text, never as a
-formula (see :func:`bidfit.io.excel.write_text`).
+formula (see :func:`bidfit.io.excel.write_text`). Every reference in a
+formula, a chart, a hyperlink or a defined name is built by
+:func:`bidfit.io.excel.cell_ref` or :func:`bidfit.io.excel.range_ref`: the
+only user text a formula can hold is a bid sheet's quoted title, which
+:func:`bidfit.io.excel.safe_sheet_title` chose.
 """
 
 from __future__ import annotations
@@ -56,16 +60,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bidfit._version import __version__
-from bidfit.io.excel import safe_sheet_title, sheet_ref
+from bidfit.io.excel import cell_ref, range_ref, safe_sheet_title
 from bidfit.present.report_pricing import add_pricing_sheet
 from bidfit.present.sheets import (
     MONEY,
     PERCENT,
     VERDICT_FILL,
+    chart_categories,
+    chart_series,
     column_letter,
     fill,
     header,
     put_text,
+    put_value,
+    set_titles,
     show_axes,
 )
 
@@ -87,6 +95,7 @@ _INPUT_FILL = "FFF2CC"  # inputs: light yellow
 _CALC_FILL = "EDEDED"  # calculated cells on Inputs: grey
 _FIRST_YEAR_COL = 3  # column C is year 0 on a bid sheet
 _YEAR_ROW = 4
+_INPUTS = "Inputs"
 
 
 # --------------------------------------------------------------------------
@@ -95,12 +104,36 @@ _YEAR_ROW = 4
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> Any:
-    """Write a number, a bool, a formula we built (``str`` starting with ``=``) or nothing."""
+    """Write a number, a bool or nothing; text (``n/a``, ``never``) always as text, never as a formula."""
+    return put_value(ws, row, col, value, fmt)
+
+
+def _put_formula(ws: Worksheet, row: int, col: int, formula: str, fmt: str | None = None) -> Any:
+    """Write a formula built here, its references by :func:`cell_ref` and :func:`range_ref`."""
+    if not formula.startswith("="):
+        raise ValueError(f"not a formula: {formula!r}")
     cell = ws.cell(row, col)
-    cell.value = value
+    cell.value = formula
     if fmt:
         cell.number_format = fmt
     return cell
+
+
+def _here(col: int | str, row: int) -> str:
+    """A relative reference to a cell of the same sheet: ``D12`` (``col`` a number or a letter)."""
+    letter = col if isinstance(col, str) else column_letter(col)
+    return cell_ref(None, f"{letter}{row}", absolute=False)
+
+
+def _span(first_col: int | str, last_col: int | str, first_row: int, last_row: int | None = None) -> str:
+    """A relative reference to cells of the same sheet: ``C16:H16`` (one row unless ``last_row``)."""
+    first, last = (c if isinstance(c, str) else column_letter(c) for c in (first_col, last_col))
+    return range_ref(None, f"{first}{first_row}", f"{last}{last_row or first_row}", absolute=False)
+
+
+def _input(col: str, row: int) -> str:
+    """An absolute reference to a cell of the Inputs sheet: ``'Inputs'!$I$12``."""
+    return cell_ref(_INPUTS, f"{col}{row}")
 
 
 def _number_or(value: float | None, missing: str) -> float | str:
@@ -183,7 +216,7 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
     from openpyxl.styles import Font
     from openpyxl.workbook.defined_name import DefinedName
 
-    ws = wb.create_sheet("Inputs")
+    ws = wb.create_sheet(_INPUTS)
     at = _Inputs()
     put_text(ws, 1, 1, "Inputs and assumptions register").font = Font(bold=True, size=14)
     put_text(
@@ -203,11 +236,10 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
     )
     for r, (label, value, unit, fmt, name) in enumerate(rows, 5):
         put_text(ws, r, 1, label)
-        cell = put_text(ws, r, 2, value) if isinstance(value, str) else _put(ws, r, 2, value, fmt)
-        fill(cell, _INPUT_FILL)
+        fill(_put(ws, r, 2, value, fmt), _INPUT_FILL)
         put_text(ws, r, 3, unit)
         put_text(ws, r, 4, "case")
-        wb.defined_names[name] = DefinedName(name, attr_text=f"Inputs!$B${r}")
+        wb.defined_names[name] = DefinedName(name, attr_text=_input("B", r))
 
     header(ws, 9, ["FX currency", "Rate", "Unit", "Source"])
     fx: list[tuple[str, float | None]] = list(case.fx.items()) or [("", None)]
@@ -217,8 +249,10 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
         put_text(ws, r, 3, f"{case.currency} per unit" if code else "")
         put_text(ws, r, 4, "case" if code else "")
     last_fx = 9 + len(fx)
-    wb.defined_names["FXCurrencies"] = DefinedName("FXCurrencies", attr_text=f"Inputs!$A$10:$A${last_fx}")
-    wb.defined_names["FXRates"] = DefinedName("FXRates", attr_text=f"Inputs!$B$10:$B${last_fx}")
+    for name, col in (("FXCurrencies", "A"), ("FXRates", "B")):
+        wb.defined_names[name] = DefinedName(
+            name, attr_text=range_ref(_INPUTS, f"{col}10", f"{col}{last_fx}")
+        )
 
     row = last_fx + 2
     row = _stream_rows(ws, case, row, at)
@@ -232,6 +266,7 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
 
 
 def _fx_formula(currency_cell: str) -> str:
+    """The FX rate of the currency in ``currency_cell`` (a reference from :func:`_here`)."""
     return (
         f'=IF(OR({currency_cell}="",{currency_cell}=CaseCurrency),1,'
         f"INDEX(FXRates,MATCH({currency_cell},FXCurrencies,0)))"
@@ -270,12 +305,12 @@ def _stream_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
             fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
         fill(put_text(ws, r, 4, stream.currency or ""), _INPUT_FILL)
         calculated = {
-            5: (_fx_formula(f"D{r}"), "0.0000##"),
-            12: (f'=IF(J{r}="",Horizon,J{r})', "0"),
-            13: (f"=C{r}*E{r}*G{r}*H{r}", MONEY),
+            5: (_fx_formula(_here("D", r)), "0.0000##"),
+            12: (f'=IF({_here("J", r)}="",Horizon,{_here("J", r)})', "0"),
+            13: ("=" + "*".join(_here(c, r) for c in "CEGH"), MONEY),
         }
         for c, (formula, fmt) in calculated.items():
-            fill(_put(ws, r, c, formula, fmt), _CALC_FILL)
+            fill(_put_formula(ws, r, c, formula, fmt), _CALC_FILL)
         put_text(ws, r, 14, stream.source or "")
         r += 1
     return r
@@ -318,23 +353,27 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
                 fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
             fill(put_text(ws, r, 6, item.currency or ""), _INPUT_FILL)
             put_text(ws, r, 8, ", ".join(item.percent_of))
+            kind, year, start_year, end_year, first_year = (_here(c, r) for c in "DJKLN")
             if item.percent_of:
-                bases = "+".join(f"P{at.costs[(bid.name, name)]}" for name in item.percent_of)
-                amount = f"=I{r}*({bases})"
+                bases = "+".join(_here("P", at.costs[(bid.name, name)]) for name in item.percent_of)
+                amount = f"={_here('I', r)}*({bases})"
             else:
-                amount = f"=E{r}*G{r}"
+                amount = f"={_here('E', r)}*{_here('G', r)}"
             calculated = {
-                7: (_fx_formula(f"F{r}"), "0.0000##"),
-                14: (f'=IF(D{r}="one_time",IF(J{r}="",0,J{r}),IF(K{r}="",1,K{r}))', "0"),
-                15: (f'=IF(D{r}="one_time",N{r},IF(L{r}="",Horizon,L{r}))', "0"),
+                7: (_fx_formula(_here("F", r)), "0.0000##"),
+                14: (
+                    f'=IF({kind}="one_time",IF({year}="",0,{year}),IF({start_year}="",1,{start_year}))',
+                    "0",
+                ),
+                15: (f'=IF({kind}="one_time",{first_year},IF({end_year}="",Horizon,{end_year}))', "0"),
                 16: (amount, MONEY),
             }
             for c, (formula, fmt) in calculated.items():
-                fill(_put(ws, r, c, formula, fmt), _CALC_FILL)
+                fill(_put_formula(ws, r, c, formula, fmt), _CALC_FILL)
             put_text(ws, r, 17, item.source or "")
     end = row + 3 + sum(len(b.costs) for b in case.bids)
     if end > row + 3:
-        _kind_choices(ws, f"D{row + 3}:D{end - 1}")
+        _kind_choices(ws, _span("D", "D", row + 3, end - 1))
     return end
 
 
@@ -464,10 +503,6 @@ class _BidSheet:
     net: int
     cumulative: int
     discounted: int
-    npv: str
-    irr: str
-    payback: str
-    discounted_payback: str
 
 
 def _active(t: str, first: str, last: str) -> str:
@@ -475,20 +510,23 @@ def _active(t: str, first: str, last: str) -> str:
 
 
 def _stream_formula(t: str, r: int) -> str:
-    first, elapsed = f"Inputs!$I${r}", f"({t}-Inputs!$I${r})"
-    ramp = f"IF(Inputs!$K${r}>=2,MIN(({elapsed}+1)/Inputs!$K${r},1),1)"
-    return f"=IF({_active(t, first, f'Inputs!$L${r}')},Inputs!$M${r}*(1+Inputs!$F${r})^{elapsed}*{ramp},0)"
+    """Year ``t``'s value of the stream on row ``r`` of Inputs (``t`` a reference to the year cell)."""
+    first, last, base, growth, ramp_years = (_input(c, r) for c in "ILMFK")
+    elapsed = f"({t}-{first})"
+    ramp = f"IF({ramp_years}>=2,MIN(({elapsed}+1)/{ramp_years},1),1)"
+    return f"=IF({_active(t, first, last)},{base}*(1+{growth})^{elapsed}*{ramp},0)"
 
 
 def _cost_formula(t: str, r: int) -> str:
-    first = f"Inputs!$N${r}"
-    return f"=IF({_active(t, first, f'Inputs!$O${r}')},Inputs!$P${r}*(1+Inputs!$M${r})^({t}-{first}),0)"
+    """Year ``t``'s value of the cost item on row ``r`` of Inputs (``t`` a reference to the year cell)."""
+    first, last, amount, escalation = (_input(c, r) for c in ("N", "O", "P", "M"))
+    return f"=IF({_active(t, first, last)},{amount}*(1+{escalation})^({t}-{first}),0)"
 
 
 def _row_of_formulas(ws: Worksheet, row: int, years: range, make: Any, fmt: str) -> None:
     for t in years:
         col = _FIRST_YEAR_COL + t
-        _put(ws, row, col, make(col, column_letter(col)), fmt)
+        _put_formula(ws, row, col, make(col, column_letter(col)), fmt)
 
 
 def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title: str) -> _BidSheet:
@@ -496,8 +534,7 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
 
     ws = wb.create_sheet(title)
     years = range(case.horizon_years + 1)
-    first, last_col = column_letter(_FIRST_YEAR_COL), _FIRST_YEAR_COL + case.horizon_years
-    last = column_letter(last_col)
+    last_col = _FIRST_YEAR_COL + case.horizon_years
     bid = case.bid(result.name)
     put_text(ws, 1, 1, f"Cash flows of bid: {result.name} [{case.currency}]").font = Font(bold=True, size=14)
     put_text(
@@ -513,7 +550,16 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         _put(ws, _YEAR_ROW, _FIRST_YEAR_COL + t, t).font = Font(bold=True)
 
     def yr(letter: str) -> str:
-        return f"{letter}${_YEAR_ROW}"
+        return cell_ref(None, f"{letter}${_YEAR_ROW}", absolute=False)  # the year, row fixed
+
+    def column_sum(x: str, top: int, bottom: int) -> str:
+        return f"=SUM({_span(x, x, top, bottom)})" if bottom >= top else "=0"
+
+    def running(line: int, total: int) -> Any:
+        """Row ``total`` adds up row ``line`` year by year."""
+        return lambda c, x: (
+            f"={_here(x, line)}" if c == _FIRST_YEAR_COL else f"={_here(c - 1, total)}+{_here(x, line)}"
+        )
 
     row = _YEAR_ROW + 1
     put_text(ws, row, 1, "Benefits (after capture and margin)", bold=True)
@@ -527,13 +573,7 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         row += 1
     benefits = row
     put_text(ws, benefits, 1, "Total benefits", bold=True)
-    _row_of_formulas(
-        ws,
-        benefits,
-        years,
-        lambda c, x: f"=SUM({x}{first_benefit}:{x}{benefits - 1})" if benefits > first_benefit else "=0",
-        MONEY,
-    )
+    _row_of_formulas(ws, benefits, years, lambda c, x: column_sum(x, first_benefit, benefits - 1), MONEY)
     row += 2
     put_text(ws, row, 1, "Costs", bold=True)
     row += 1
@@ -546,38 +586,25 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         row += 1
     costs = row
     put_text(ws, costs, 1, "Total costs", bold=True)
-    _row_of_formulas(
-        ws,
-        costs,
-        years,
-        lambda c, x: f"=SUM({x}{first_cost}:{x}{costs - 1})" if costs > first_cost else "=0",
-        MONEY,
-    )
+    _row_of_formulas(ws, costs, years, lambda c, x: column_sum(x, first_cost, costs - 1), MONEY)
 
     net, cum, factor, disc, cum_disc, help1, help2 = range(costs + 2, costs + 9)
     lines = (
-        (net, "Net cash flow", lambda c, x: f"={x}{benefits}-{x}{costs}", MONEY),
-        (
-            cum,
-            "Cumulative cash position",
-            lambda c, x: f"={x}{net}" if c == _FIRST_YEAR_COL else f"={column_letter(c - 1)}{cum}+{x}{net}",
-            MONEY,
-        ),
+        (net, "Net cash flow", lambda c, x: f"={_here(x, benefits)}-{_here(x, costs)}", MONEY),
+        (cum, "Cumulative cash position", running(net, cum), MONEY),
         (factor, "Discount factor", lambda c, x: f"=1/(1+DiscountRate)^{yr(x)}", FACTOR),
-        (disc, "Discounted net cash flow", lambda c, x: f"={x}{net}*{x}{factor}", MONEY),
+        (disc, "Discounted net cash flow", lambda c, x: f"={_here(x, net)}*{_here(x, factor)}", MONEY),
+        (cum_disc, "Cumulative discounted", running(disc, cum_disc), MONEY),
         (
-            cum_disc,
-            "Cumulative discounted",
-            lambda c, x: (
-                f"={x}{disc}" if c == _FIRST_YEAR_COL else f"={column_letter(c - 1)}{cum_disc}+{x}{disc}"
-            ),
-            MONEY,
+            help1,
+            "Helper: year if cumulative < 0, else -1",
+            lambda c, x: f"=IF({_here(x, cum)}<0,{yr(x)},-1)",
+            "0",
         ),
-        (help1, "Helper: year if cumulative < 0, else -1", lambda c, x: f"=IF({x}{cum}<0,{yr(x)},-1)", "0"),
         (
             help2,
             "Helper: year if cumulative discounted < 0, else -1",
-            lambda c, x: f"=IF({x}{cum_disc}<0,{yr(x)},-1)",
+            lambda c, x: f"=IF({_here(x, cum_disc)}<0,{yr(x)},-1)",
             "0",
         ),
     )
@@ -585,24 +612,22 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         put_text(ws, r, 1, label, bold=r in (net, cum))
         _row_of_formulas(ws, r, years, make, fmt)
 
-    span = f"{first}{{r}}:{last}{{r}}"
+    def span(line: int) -> str:
+        return _span(_FIRST_YEAR_COL, last_col, line)
+
     res = help2 + 2
     put_text(ws, res, 1, "Results (live)", bold=True)
     results = (
-        ("NPV", f"=SUM({span.format(r=disc)})", MONEY),
-        ("IRR", f'=IFERROR(IRR({span.format(r=net)}),"n/a")', PERCENT),
-        ("Last year with cumulative < 0", f"=MAX({span.format(r=help1)})", "0"),
-        ("Payback [years]", _payback(res + 3, span.format(r=cum), span.format(r=net), last), YEARS),
-        ("Last year with cumulative discounted < 0", f"=MAX({span.format(r=help2)})", "0"),
-        (
-            "Discounted payback [years]",
-            _payback(res + 5, span.format(r=cum_disc), span.format(r=disc), last),
-            YEARS,
-        ),
+        ("NPV", f"=SUM({span(disc)})", MONEY),
+        ("IRR", f'=IFERROR(IRR({span(net)}),"n/a")', PERCENT),
+        ("Last year with cumulative < 0", f"=MAX({span(help1)})", "0"),
+        ("Payback [years]", _payback(res + 3, span(cum), span(net), last_col), YEARS),
+        ("Last year with cumulative discounted < 0", f"=MAX({span(help2)})", "0"),
+        ("Discounted payback [years]", _payback(res + 5, span(cum_disc), span(disc), last_col), YEARS),
     )
     for i, (label, formula, fmt) in enumerate(results, res + 1):
         put_text(ws, i, 1, label)
-        _put(ws, i, 2, formula, fmt).font = Font(bold=True)
+        _put_formula(ws, i, 2, formula, fmt).font = Font(bold=True)
     put_text(
         ws,
         res + 2,
@@ -610,63 +635,43 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         "The spreadsheet's IRR(). When the net cash flow changes sign more than once, "
         "several rates can make NPV zero: bidfit reports the one closest to zero.",
     )
-    _benefit_cost_chart(ws, result.name, benefits, costs, last_col, f"A{res + 9}")
+    _benefit_cost_chart(ws, benefits, costs, last_col, _here("A", res + 9))
     ws.freeze_panes = ws.cell(_YEAR_ROW + 1, _FIRST_YEAR_COL)
     _landscape(ws, one_page=False)
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 22
     for col in range(_FIRST_YEAR_COL, last_col + 1):
         ws.column_dimensions[column_letter(col)].width = 13
-    ref = sheet_ref(title)
-    return _BidSheet(
-        title,
-        last_col,
-        benefits,
-        costs,
-        net,
-        cum,
-        disc,
-        f"{ref}!$B${res + 1}",
-        f"{ref}!$B${res + 2}",
-        f"{ref}!$B${res + 4}",
-        f"{ref}!$B${res + 6}",
-    )
+    return _BidSheet(title, last_col, benefits, costs, net, cum, disc)
 
 
-def _payback(last_negative_row: int, cumulative: str, flows: str, last: str) -> str:
+def _payback(last_negative_row: int, cumulative: str, flows: str, last_col: int) -> str:
     """Payback from ``L``, the last year with a negative cumulative (in column B of ``last_negative_row``).
 
     ``L < 0``: never negative, payback 0; ``L`` = the last year: never pays
     back; else ``L + (-C_L) / f_(L+1)``, as :func:`bidfit.finance.payback`.
+    ``cumulative`` and ``flows`` are references from :func:`_span`.
     """
-    cell = f"B{last_negative_row}"
-    years = f"${column_letter(_FIRST_YEAR_COL)}${_YEAR_ROW}:${last}${_YEAR_ROW}"
+    cell = _here("B", last_negative_row)
+    first, last = column_letter(_FIRST_YEAR_COL), column_letter(last_col)
+    years = range_ref(None, f"{first}{_YEAR_ROW}", f"{last}{_YEAR_ROW}")
     return (
         f'=IF({cell}<0,0,IF({cell}>=MAX({years}),"never",'
         f"{cell}-INDEX({cumulative},1,{cell}+1)/INDEX({flows},1,{cell}+2)))"
     )
 
 
-def _benefit_cost_chart(
-    ws: Worksheet, name: str, benefits: int, costs: int, last_col: int, anchor: str
-) -> None:
-    from openpyxl.chart import BarChart, Reference, Series
-    from openpyxl.chart.series import SeriesLabel
+def _benefit_cost_chart(ws: Worksheet, benefits: int, costs: int, last_col: int, anchor: str) -> None:
+    from openpyxl.chart import BarChart
 
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "clustered"
-    chart.title = "Benefits against costs per year"
-    chart.y_axis.title = "per year"
-    chart.x_axis.title = "year"
+    set_titles(chart, "Benefits against costs per year", x="year", y="per year")
+    first, last = column_letter(_FIRST_YEAR_COL), column_letter(last_col)
     for row, label in ((benefits, "Benefits"), (costs, "Costs")):
-        values = Reference(ws, min_col=_FIRST_YEAR_COL, max_col=last_col, min_row=row, max_row=row)
-        series = Series(values)
-        series.tx = SeriesLabel(v=label)
-        chart.series.append(series)
-    chart.set_categories(
-        Reference(ws, min_col=_FIRST_YEAR_COL, max_col=last_col, min_row=_YEAR_ROW, max_row=_YEAR_ROW)
-    )
+        chart.series.append(chart_series(range_ref(ws.title, f"{first}{row}", f"{last}{row}"), title=label))
+    chart_categories(chart, range_ref(ws.title, f"{first}{_YEAR_ROW}", f"{last}{_YEAR_ROW}"))
     show_axes(chart)
     chart.width, chart.height = 22, 9
     ws.add_chart(chart, anchor)
@@ -725,7 +730,8 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
     top = _SUMMARY_TOP
     first, last = top + 1, top + len(analysis.bids)
     put_text(ws, 4, 1, "Master check: every live NPV equals the printed NPV", bold=True)
-    master = _put(ws, 4, 5, f"=AND(F{first}:F{last})")
+    checks = _span("F", "F", first, last)
+    master = _put_formula(ws, 4, 5, f"=AND({checks})")
     master.font = Font(bold=True)
     labels = [
         c
@@ -737,19 +743,15 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
     for r, result in enumerate(analysis, first):
         info = sheets[result.name]
         name_cell = put_text(ws, r, 1, result.name)
-        name_cell.hyperlink = Hyperlink(ref=name_cell.coordinate, location=f"{sheet_ref(info.title)}!A1")
+        name_cell.hyperlink = Hyperlink(ref=name_cell.coordinate, location=cell_ref(info.title, "A1"))
         name_cell.font = Font(color="0563C1", underline="single")
         put_text(ws, r, 2, result.vendor)
         fill(put_text(ws, r, 3, result.verdict), VERDICT_FILL[result.verdict])
-        ref = sheet_ref(info.title)
-        net_0, net_1, net_n = (
-            f"{ref}!{column_letter(c)}{info.net}"
-            for c in (_FIRST_YEAR_COL, _FIRST_YEAR_COL + 1, info.last_col)
-        )
+        _put(ws, r, 4, result.npv, MONEY)
+        _put_formula(ws, r, 5, _live_npv(info), MONEY)
+        printed, live = _here("D", r), _here("E", r)
+        _put_formula(ws, r, 6, f"=ABS({live}-{printed})<=1E-6*MAX(1,ABS({printed}))")
         values: list[tuple[Any, str | None]] = [
-            (result.npv, MONEY),
-            (f"={net_0}+NPV(DiscountRate,{net_1}:{net_n.split('!')[1]})", MONEY),
-            (f"=ABS(E{r}-D{r})<=1E-6*MAX(1,ABS(D{r}))", None),
             (_number_or(result.irr, "n/a"), PERCENT),
             (_number_or(result.payback_years, "never"), YEARS),
             (_number_or(result.discounted_payback_years, "never"), YEARS),
@@ -763,11 +765,10 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
             (len(result.errors), "0"),
             (len(result.warnings), "0"),
         ]
-        for c, (value, fmt) in enumerate(values, 4):
-            if isinstance(value, str) and not value.startswith("="):
-                put_text(ws, r, c, value).alignment = Alignment(horizontal="right")
-            else:
-                _put(ws, r, c, value, fmt)
+        for c, (value, fmt) in enumerate(values, 7):
+            cell = _put(ws, r, c, value, fmt)
+            if isinstance(value, str):
+                cell.alignment = Alignment(horizontal="right")
     notes = (
         "How to audit: NPV (live) recomputes each bid's NPV from its cash-flow sheet with the spreadsheet's "
         "NPV(); Check is TRUE when it equals the printed NPV to 1e-6.",
@@ -778,17 +779,34 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
     )
     for i, note in enumerate(notes, last + 2):
         put_text(ws, i, 1, note).font = Font(italic=True, color="595959")
-    _cumulative_chart(ws, analysis, sheets, first, f"A{last + 6}")
-    _pass_fail_colors(ws, "E4", "E4")
-    _pass_fail_colors(ws, f"F{first}:F{last}", f"F{first}")
+    _cumulative_chart(ws, analysis, sheets, first, _here("A", last + 6))
+    _pass_fail_colors(ws, _here("E", 4), _here("E", 4))
+    _pass_fail_colors(ws, checks, _here("F", first))
     _fit_columns(ws, first=top + 1, last=last, least=11, most=34)
     ws.row_dimensions[top].height = 45
     ws.freeze_panes = ws.cell(top + 1, 2)
     _landscape(ws, one_page=True)
 
 
+def _live_npv(info: _BidSheet) -> str:
+    """The bid's NPV recomputed from the net cash flows on its sheet: ``net_0 + NPV(r, net_1..net_n)``.
+
+    Examples
+    --------
+    >>> _live_npv(_BidSheet("It's", 8, 10, 14, 16, 17, 19))
+    "='It''s'!$C$16+NPV(DiscountRate,'It''s'!$D$16:$H$16)"
+    """
+    first, second, last = (column_letter(c) for c in (_FIRST_YEAR_COL, _FIRST_YEAR_COL + 1, info.last_col))
+    year_0 = cell_ref(info.title, f"{first}{info.net}")
+    later = range_ref(info.title, f"{second}{info.net}", f"{last}{info.net}")
+    return f"={year_0}+NPV(DiscountRate,{later})"
+
+
 def _pass_fail_colors(ws: Worksheet, cells: str, top_left: str) -> None:
-    """Green check cells when TRUE, red when FALSE (conditional formats, so they follow the formulas)."""
+    """Green check cells when TRUE, red when FALSE (conditional formats, so they follow the formulas).
+
+    ``cells`` and ``top_left`` are references from :func:`_here` or :func:`_span`.
+    """
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import PatternFill
 
@@ -802,35 +820,27 @@ def _pass_fail_colors(ws: Worksheet, cells: str, top_left: str) -> None:
 def _cumulative_chart(
     ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidSheet], first: int, anchor: str
 ) -> None:
-    from openpyxl.chart import LineChart, Reference, Series
-    from openpyxl.chart.data_source import StrRef
-    from openpyxl.chart.series import SeriesLabel
+    from openpyxl.chart import LineChart
 
     chart = LineChart()
-    chart.title = "Cumulative cash position of the customer (payback where a line crosses zero)"
-    chart.y_axis.title = analysis.case.currency
-    chart.x_axis.title = "year"
-    wb = ws.parent
+    set_titles(
+        chart,
+        "Cumulative cash position of the customer (payback where a line crosses zero)",
+        x="year",
+        y=analysis.case.currency,
+    )
+    start = column_letter(_FIRST_YEAR_COL)
     categories = None
     for i, result in enumerate(analysis):
         info = sheets[result.name]
-        sheet = wb[info.title]
-        values = Reference(
-            sheet,
-            min_col=_FIRST_YEAR_COL,
-            max_col=info.last_col,
-            min_row=info.cumulative,
-            max_row=info.cumulative,
-        )
-        series = Series(values)
-        series.tx = SeriesLabel(strRef=StrRef(f"{sheet_ref(ws.title)}!$A${first + i}"))
+        end = column_letter(info.last_col)
+        values = range_ref(info.title, f"{start}{info.cumulative}", f"{end}{info.cumulative}")
+        series = chart_series(values, title_cell=cell_ref(ws.title, f"A{first + i}"))
         series.smooth = False
         chart.series.append(series)
-        categories = categories or Reference(
-            sheet, min_col=_FIRST_YEAR_COL, max_col=info.last_col, min_row=_YEAR_ROW, max_row=_YEAR_ROW
-        )
+        categories = categories or range_ref(info.title, f"{start}{_YEAR_ROW}", f"{end}{_YEAR_ROW}")
     if categories is not None:
-        chart.set_categories(categories)
+        chart_categories(chart, categories)
     show_axes(chart)
     chart.width, chart.height = 24, 11
     ws.add_chart(chart, anchor)
@@ -889,7 +899,7 @@ def report_workbook(analysis: Analysis) -> Workbook:
     >>> wb.sheetnames
     ['Summary', 'Flags', 'Pricing', 'Inputs', 'Vendor A', 'Competitor B']
     >>> wb["Summary"]["E7"].value
-    "='Vendor A'!C16+NPV(DiscountRate,'Vendor A'!D16:H16)"
+    "='Vendor A'!$C$16+NPV(DiscountRate,'Vendor A'!$D$16:$H$16)"
     """
     from openpyxl import Workbook
 

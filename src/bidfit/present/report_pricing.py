@@ -30,8 +30,17 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, cast
 
-from bidfit.io.excel import safe_sheet_title, write_text
-from bidfit.present.sheets import MONEY, PERCENT, VERDICT_FILL, column_letter, fill, header, put_text
+from bidfit.io.excel import safe_sheet_title
+from bidfit.present.sheets import (
+    MONEY,
+    PERCENT,
+    VERDICT_FILL,
+    column_letter,
+    fill,
+    header,
+    put_text,
+    put_value,
+)
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -74,14 +83,11 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, 
     """Write a number, or text (always as text, right-aligned like the numbers it stands for)."""
     from openpyxl.styles import Alignment
 
-    cell = ws.cell(row, col)
-    if isinstance(value, str):
-        write_text(cell, value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    cell = put_value(ws, row, col, value, fmt)
+    if cell.data_type == "s":
         cell.alignment = Alignment(horizontal=align)
-    elif value is not None:
-        cell.value = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-        if fmt:
-            cell.number_format = fmt
     return cell
 
 

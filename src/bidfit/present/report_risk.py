@@ -4,7 +4,9 @@ Both functions take an :class:`openpyxl.Workbook` (normally the one
 :func:`bidfit.present.report.report_workbook` built) and only add a sheet to
 it; saving is left to :func:`bidfit.io.excel.save_workbook`. Every figure is a
 plain number, the value bidfit computed (no formula), with a number format;
-names and notes are written as text (:func:`bidfit.io.excel.write_text`).
+names and notes are written as text (:func:`bidfit.io.excel.write_text`);
+chart titles are cleaned like cells' text, and chart data are references built
+by :func:`bidfit.io.excel.range_ref`.
 
 ``Simulation``
     The run (trials, seed, uncertain inputs), one row per bid (P(worse off)
@@ -21,8 +23,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bidfit import _format as fmt
-from bidfit.io.excel import safe_sheet_title, write_text
-from bidfit.present.sheets import show_axes
+from bidfit.io.excel import cell_ref, range_ref, safe_sheet_title
+from bidfit.present.sheets import (
+    chart_categories,
+    chart_series,
+    column_letter,
+    put_value,
+    set_titles,
+    show_axes,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,14 +85,8 @@ _RATE_FIELDS = ("growth", "escalation", "discount_rate", "capture", "margin", "p
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None) -> Any:
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        write_text(cell, value)
-    else:
-        cell.value = value
-        if number_format:
-            cell.number_format = number_format
-    return cell
+    """Write a number with its format, or text (always as text, never as a formula)."""
+    return put_value(ws, row, col, value, number_format)
 
 
 def _header(ws: Worksheet, row: int, labels: tuple[str, ...] | list[str], col: int = 1) -> None:
@@ -137,7 +140,7 @@ def _summary_row(bid: SimulatedBid) -> list[Any]:
 
 def _histogram_block(ws: Worksheet, bid: SimulatedBid, top: int, bins: int) -> int:
     """The histogram table of one bid from row ``top`` and its chart beside it; returns the next free row."""
-    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart import BarChart
     from openpyxl.chart.marker import DataPoint
     from openpyxl.styles import Font
 
@@ -157,13 +160,18 @@ def _histogram_block(ws: Worksheet, bid: SimulatedBid, top: int, bins: int) -> i
     chart = BarChart()
     chart.type = "col"
     chart.gapWidth = 10
-    chart.title = f"{bid.name}: simulated NPV (P(worse off) {fmt.percent(bid.probability_worse_off, 1)})"
-    chart.y_axis.title = "share of trials"
-    chart.x_axis.title = f"NPV [{bid.currency}]"
+    set_titles(
+        chart,
+        f"{bid.name}: simulated NPV (P(worse off) {fmt.percent(bid.probability_worse_off, 1)})",
+        x=f"NPV [{bid.currency}]",
+        y="share of trials",
+    )
     chart.y_axis.numFmt = "0%"
-    chart.add_data(Reference(ws, min_col=5, min_row=top + 1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    series = chart.series[0]
+    series = chart_series(
+        range_ref(ws.title, f"E{first}", f"E{last}"), title_cell=cell_ref(ws.title, f"E{top + 1}")
+    )
+    chart.series.append(series)
+    chart_categories(chart, range_ref(ws.title, f"A{first}", f"A{last}"))
     series.graphicalProperties.solidFill = GAIN_FILL
     for i, hi in enumerate(table["npv_to"]):
         if hi <= 0:
@@ -173,7 +181,7 @@ def _histogram_block(ws: Worksheet, bid: SimulatedBid, top: int, bins: int) -> i
     chart.legend = None
     show_axes(chart)
     chart.width, chart.height = 22, 9
-    ws.add_chart(chart, f"G{top}")
+    ws.add_chart(chart, cell_ref(None, f"G{top}", absolute=False))
     return max(last + 2, top + 20)
 
 
@@ -303,7 +311,7 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, bid: str, table: pd.Da
     >>> ws.title, ws["B6"].value
     ('Sensitivity Vendor A', 'Outbound roaming: annual amount')
     """
-    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart import BarChart
 
     ws = workbook.create_sheet(safe_sheet_title(f"Sensitivity {bid}", workbook.sheetnames))
     swing = table.attrs.get("swing", 0.2)
@@ -346,14 +354,17 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, bid: str, table: pd.Da
         chart.type = "bar"
         chart.grouping = "clustered"
         chart.overlap = 100
-        chart.title = f"{bid}: change in the customer's NPV [{case.currency}]"
-        chart.add_data(Reference(ws, min_col=13, max_col=14, min_row=5, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        set_titles(chart, f"{bid}: change in the customer's NPV [{case.currency}]")
+        for col in (13, 14):  # NPV change at low, at high
+            letter = column_letter(col)
+            values = range_ref(ws.title, f"{letter}{first}", f"{letter}{last}")
+            chart.series.append(chart_series(values, title_cell=cell_ref(ws.title, f"{letter}5")))
+        chart_categories(chart, range_ref(ws.title, f"B{first}", f"B{last}"))
         chart.x_axis.scaling.orientation = "maxMin"  # the largest swing on top
         chart.y_axis.numFmt = MONEY
         show_axes(chart)
         chart.width, chart.height = 24, max(7.0, 0.8 * len(table) + 3)
-        ws.add_chart(chart, f"B{last + 3}")
+        ws.add_chart(chart, cell_ref(None, f"B{last + 3}", absolute=False))
     _widths(
         ws,
         {

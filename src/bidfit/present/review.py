@@ -7,11 +7,18 @@ The figures are formatted by :mod:`bidfit._format` and :mod:`bidfit.present.view
 as everywhere else, so a terminal, a CI log and a notebook agree. The JSON layout is published as a
 JSON Schema (``bidfit/schemas/check-result.schema.json``, documented in
 ``docs/check-output.md``).
+
+Names of files, cases, bids, vendors, streams and costs come from files
+bidfit does not control, so every format makes them inert with the rule of
+:mod:`bidfit.escape` for its medium: text for the terminal, Markdown for a
+pull-request comment, XML 1.0 for JUnit, workflow-command escaping for
+GitHub. JSON is written as ASCII: every other character, control characters
+included, is a ``\\uXXXX`` escape, so the document carries the exact names
+and its bytes hold nothing a terminal or a log viewer could act on.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -24,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from bidfit import _format as fmt
 from bidfit._version import __version__
+from bidfit.escape import for_github_data, for_github_property, for_markdown, for_terminal, for_xml
 from bidfit.present.text import WIDTH, render_flags
 from bidfit.present.view import headline, key_figures
 
@@ -36,8 +44,6 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "SCHEMA_VERSION",
-    "escape_github_data",
-    "escape_github_property",
     "format_github",
     "format_json",
     "format_junit",
@@ -107,7 +113,10 @@ def _what_it_takes_lines(entry: BidCheck, colour: bool) -> list[str]:
     if sentence is None:
         return []
     lines = textwrap.wrap(
-        f"{WHAT_IT_TAKES_LABEL} {sentence}", width=WIDTH, initial_indent="  ", subsequent_indent="      "
+        f"{WHAT_IT_TAKES_LABEL} {for_terminal(sentence)}",
+        width=WIDTH,
+        initial_indent="  ",
+        subsequent_indent="      ",
     )
     if colour:
         lines[0] = lines[0].replace(WHAT_IT_TAKES_LABEL, _bold(WHAT_IT_TAKES_LABEL, colour), 1)
@@ -115,12 +124,13 @@ def _what_it_takes_lines(entry: BidCheck, colour: bool) -> list[str]:
 
 
 def _text_block(entry: BidCheck, colour: bool) -> list[str]:
+    """A bid's lines; user text is cleaned by :func:`for_terminal` before any colour is added."""
     bid = entry.analysis
     mark = "pass" if entry.passed else "FAIL"
     figures = [("File", f"{entry.file} (case: {entry.case})"), *key_figures(bid)]
     width = max(len(label) for label, _ in figures)
-    lines = [f"{_bold(f'[{mark}]', colour)} {_paint(headline(bid), entry.verdict, colour)}"]
-    lines += [f"  {label.ljust(width)}  {value}" for label, value in figures]
+    lines = [f"{_bold(f'[{mark}]', colour)} {_paint(for_terminal(headline(bid)), entry.verdict, colour)}"]
+    lines += [f"  {label.ljust(width)}  {for_terminal(value)}" for label, value in figures]
     if entry.flags:
         lines.append("  Findings:")
         for line in render_flags(bid, indent="    "):
@@ -151,7 +161,7 @@ def format_text(result: CheckResult, colour: bool = False, *, show_problems: boo
         lines += [*_text_block(entry, colour), ""]
     if show_problems and result.problems:
         lines.append(_paint("Input errors:", "error", colour))
-        lines += [f"  {p}" for problems in result.problems.values() for p in problems]
+        lines += [f"  {for_terminal(p)}" for problems in result.problems.values() for p in problems]
         lines.append("")
     status = _paint(result.status.upper(), "better_off" if result.passed else "error", colour)
     lines.append(f"{status}: {result.summary_line()}")
@@ -267,22 +277,21 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
 
 
 def format_json(result: CheckResult) -> str:
-    """The result as JSON (see ``docs/check-output.md``); valid JSON always (no NaN)."""
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The result as JSON (see ``docs/check-output.md``); valid JSON always (no NaN).
+
+    The document is ASCII: names keep every character they have, non-ASCII
+    and control characters as ``\\uXXXX`` escapes, so no raw control byte
+    reaches the consumer.
+    """
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 # ---------------------------------------------------------------------------- JUnit XML
 
 
-@functools.cache
-def _xml_illegal() -> re.Pattern[str]:
-    # Compiled on first use: the pattern costs milliseconds, and only JUnit output needs it.
-    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _xml_text(text: str) -> str:
-    """Replace characters XML 1.0 cannot carry (ElementTree would write them as they are)."""
-    return _xml_illegal().sub("\ufffd", text)
+def _xml_lines(lines: list[str]) -> str:
+    """Lines of an element's text, each made fit for XML 1.0 by :func:`for_xml`."""
+    return "\n".join(for_xml(line) for line in lines)
 
 
 def _flag_line(flag: Flag) -> str:
@@ -293,29 +302,29 @@ def _flag_line(flag: Flag) -> str:
 def _junit_case(suite: Any, entry: BidCheck) -> None:
     from xml.etree import ElementTree as ET
 
-    case = ET.SubElement(suite, "testcase", name=_xml_text(entry.bid), classname=_xml_text(entry.file))
+    case = ET.SubElement(suite, "testcase", name=for_xml(entry.bid), classname=for_xml(entry.file))
     if not entry.passed:
         failure = ET.SubElement(
             case,
             "failure",
-            message=_xml_text(f"{entry.verdict}: " + ", ".join(f.code for f in entry.failures)),
+            message=for_xml(f"{entry.verdict}: " + ", ".join(f.code for f in entry.failures)),
             type=entry.verdict,
         )
         lines = [_flag_line(f) for f in entry.failures]
         if entry.what_it_takes_sentence is not None:
             lines.append(f"{WHAT_IT_TAKES_LABEL} {entry.what_it_takes_sentence}")
-        failure.text = _xml_text("\n".join(lines))
+        failure.text = _xml_lines(lines)
     out = ET.SubElement(case, "system-out")
-    out.text = _xml_text("\n".join(_text_block(entry, colour=False)))
+    out.text = _xml_lines(_text_block(entry, colour=False))
 
 
 def _junit_error(suite: Any, file: str, problems: tuple[Problem, ...]) -> None:
     from xml.etree import ElementTree as ET
 
-    case = ET.SubElement(suite, "testcase", name="input file", classname=_xml_text(file))
+    case = ET.SubElement(suite, "testcase", name="input file", classname=for_xml(file))
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    error = ET.SubElement(case, "error", message=_xml_text(f"invalid input: {count}"), type="InputError")
-    error.text = _xml_text("\n".join(str(p) for p in problems))
+    error = ET.SubElement(case, "error", message=f"invalid input: {count}", type="InputError")
+    error.text = _xml_lines([str(p) for p in problems])
 
 
 def format_junit(result: CheckResult) -> str:
@@ -338,7 +347,7 @@ def format_junit(result: CheckResult) -> str:
             "failures": sum(not e.passed for e in entries),
             "errors": 1 if problems else 0,
         }
-        attributes = {"name": _xml_text(file), **{k: str(v) for k, v in counts.items()}, "skipped": "0"}
+        attributes = {"name": for_xml(file), **{k: str(v) for k, v in counts.items()}, "skipped": "0"}
         suite = ET.SubElement(root, "testsuite", attributes)
         for entry in entries:
             _junit_case(suite, entry)
@@ -358,31 +367,10 @@ _LINE_COLUMN = re.compile(r"^line (\d+)(?:, column (\d+))?$")
 _ANNOTATION = {"error": "error", "warning": "warning"}
 
 
-def escape_github_data(text: str) -> str:
-    """Escape a workflow command's message: ``%``, CR and LF.
-
-    Examples
-    --------
-    >>> escape_github_data("50% off\\nnext line")
-    '50%25 off%0Anext line'
-    """
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_github_property(text: str) -> str:
-    """Escape a workflow command's property value: as a message, plus ``:`` and ``,``.
-
-    Examples
-    --------
-    >>> escape_github_property("a:b,c%")
-    'a%3Ab%2Cc%25'
-    """
-    return escape_github_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def _command(level: str, properties: dict[str, str], message: str) -> str:
-    props = ",".join(f"{key}={escape_github_property(value)}" for key, value in properties.items())
-    return f"::{level} {props}::{escape_github_data(message)}"
+    """One workflow command on one line: properties and message cleaned and escaped."""
+    props = ",".join(f"{key}={for_github_property(value)}" for key, value in properties.items())
+    return f"::{level} {props}::{for_github_data(message)}"
 
 
 def _github_flag(entry: BidCheck, flag: Flag) -> str:
@@ -426,8 +414,9 @@ def format_github(result: CheckResult) -> str:
     to pass. An input problem is an ``::error`` whose text starts with its
     place (``Sheet!Cell`` or the field path), with ``line``/``col`` when the
     place is a line of a YAML, JSON or TOML file.
-    The last line is a plain summary. Messages escape ``%``, CR and LF;
-    properties also ``:`` and ``,``.
+    The last line is a plain summary. Messages and properties are cleaned
+    (control characters removed, line breaks made spaces, so one command is
+    one line) and escape ``%``; properties also ``:`` and ``,``.
     """
     lines = [
         line
@@ -445,26 +434,27 @@ def format_github(result: CheckResult) -> str:
 # ---------------------------------------------------------------------------- Markdown
 
 
-def _cell(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+def _who(entry: BidCheck) -> str:
+    """``bid (vendor)`` in Markdown, both names escaped."""
+    bid = for_markdown(entry.bid)
+    return f"{bid} ({for_markdown(entry.vendor)})" if entry.vendor else bid
 
 
 def _markdown_row(entry: BidCheck) -> str:
+    """A row of the bids table: user text escaped, bidfit's own figures and codes as they are."""
     m, cur = entry.metrics, entry.currency
     codes = ", ".join(f"{f.code} ({f.severity})" for f in entry.flags if f.severity != "info") or "-"
-    who = f"{entry.bid} ({entry.vendor})" if entry.vendor else entry.bid
     cells = [
         "**FAIL**" if not entry.passed else "pass",
-        f"`{entry.file}`",
-        who,
+        for_markdown(entry.file),
+        _who(entry),
         entry.verdict.replace("_", " "),
         fmt.money(m["npv"], cur),
         fmt.years(m["payback_years"]),
         fmt.ratio(m["benefit_cost_ratio"]),
         codes,
     ]
-    return "| " + " | ".join(cells[:2] + [_cell(c) for c in cells[2:]]) + " |"
+    return "| " + " | ".join(cells) + " |"
 
 
 def _markdown_details(result: CheckResult) -> list[str]:
@@ -473,12 +463,12 @@ def _markdown_details(result: CheckResult) -> list[str]:
         return []
     lines = ["", "<details><summary>Findings and the lever that fixes each</summary>", ""]
     for entry in flagged:
-        lines.append(f"**{_cell(entry.bid)}** (`{entry.file}`)")
+        lines.append(f"**{for_markdown(entry.bid)}** ({for_markdown(entry.file)})")
         lines.append("")
         lines += [
             f"- **{f.severity.upper()}** `{f.code}`"
             + (f" (lever: {f.lever.replace('_', ' ')})" if f.lever else "")
-            + f": {_cell(f.message)}"
+            + f": {for_markdown(f.message)}"
             for f in entry.flags
             if f.severity != "info"
         ]
@@ -493,12 +483,18 @@ def _markdown_what_it_takes(entry: BidCheck) -> list[str]:
     wit, sentence = entry.what_it_takes, entry.what_it_takes_sentence
     if wit is None or sentence is None:
         return []
-    lines = [f"**What it takes:** {_cell(sentence)}", ""]
+    lines = [f"**What it takes:** {for_markdown(sentence)}", ""]
     if wit.changes:
         from bidfit.present.pricing import what_it_takes_rows
 
         lines += ["| Lever | Now | Needed | Change |", "|---|--:|--:|--:|"]
-        lines += ["| " + " | ".join(_cell(c) for c in row[:4]) + " |" for row in what_it_takes_rows(wit)]
+        for change, (lever, now, needed, percent, _) in zip(
+            wit.changes, what_it_takes_rows(wit), strict=True
+        ):
+            # A list of names (the scope lever's revenue streams) is user text; figures are bidfit's.
+            now = for_markdown(now) if isinstance(change.now, list | tuple) else now
+            needed = for_markdown(needed) if isinstance(change.needed, list | tuple) else needed
+            lines.append(f"| {lever} | {now} | {needed} | {percent} |")
         lines.append("")
     return lines
 
@@ -508,7 +504,8 @@ def _markdown_problems(result: CheckResult) -> list[str]:
         return []
     lines = ["", "**Input errors**", "", "| File | Where | Problem |", "|---|---|---|"]
     lines += [
-        f"| `{p.file}` | {_cell(p.where) or '-'} | {_cell(str(replace(p, file=None, where='')))} |"
+        f"| {for_markdown(p.file or '')} | {for_markdown(p.where) or '-'} "
+        f"| {for_markdown(replace(p, file=None, where=''))} |"
         for problems in result.problems.values()
         for p in problems
     ]
@@ -517,7 +514,12 @@ def _markdown_problems(result: CheckResult) -> list[str]:
 
 def format_markdown(result: CheckResult) -> str:
     """A Markdown report for a pull-request comment: a table of bids; in a collapsible section each
-    finding with its lever and, for a failing bid, what it takes to pass; input errors."""
+    finding with its lever and, for a failing bid, what it takes to pass; input errors.
+
+    Every user text (file names, bids, vendors, messages that embed names) goes
+    through :func:`bidfit.escape.for_markdown` and is never put in a code
+    span, so it shows literally: no table break, markup, link, image or mention.
+    """
     title = {"passed": "passed", "failed": "failed", "invalid": "found invalid input"}[result.status]
     lines = [f"### bidfit check {title}", "", result.summary_line() + "."]
     if result.entries:

@@ -1,14 +1,18 @@
-"""Cell helpers shared by the sheets of the report workbook (openpyxl, imported lazily).
+"""Cell and chart helpers shared by the sheets of the report workbook (openpyxl, imported lazily).
 
 User text always goes through :func:`bidfit.io.excel.write_text`, so that it
-is stored as text and never as a formula.
+is stored as text and never as a formula; chart, series and axis titles go
+through :func:`bidfit.io.excel.clean_text`; chart data are references built
+by :func:`bidfit.io.excel.range_ref` and :func:`bidfit.io.excel.cell_ref`.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import TYPE_CHECKING, Any
 
-from bidfit.io.excel import write_text
+from bidfit.io.excel import clean_text, write_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -19,10 +23,14 @@ __all__ = [
     "NOTE_COLOR",
     "PERCENT",
     "VERDICT_FILL",
+    "chart_categories",
+    "chart_series",
     "column_letter",
     "fill",
     "header",
     "put_text",
+    "put_value",
+    "set_titles",
     "show_axes",
 ]
 
@@ -74,6 +82,36 @@ def put_text(
     return cell
 
 
+def put_value(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = None) -> Any:
+    """Write a number (or a bool) with its format, anything else as text; nothing for None.
+
+    Text is always written as text, never as a formula
+    (:func:`bidfit.io.excel.write_text`); a number that is not finite (NaN,
+    infinity) is written as the text ``n/a``, which every spreadsheet can open.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> [put_value(ws, 1, c, v).value for c, v in enumerate([1.5, "=1+1", float("nan")], 1)]
+    [1.5, '=1+1', 'n/a']
+    >>> ws["B1"].data_type, ws["B1"].quotePrefix
+    ('s', True)
+    """
+    cell = ws.cell(row, col)
+    if value is None:
+        return cell
+    if not isinstance(value, numbers.Real):
+        write_text(cell, value)
+    elif not isinstance(value, bool) and not math.isfinite(value):
+        write_text(cell, "n/a")
+    else:
+        cell.value = value
+        if fmt:
+            cell.number_format = fmt
+    return cell
+
+
 def header(
     ws: Worksheet, row: int, labels: tuple[str, ...] | list[str], col: int = 1, *, wrap: bool = True
 ) -> None:
@@ -91,3 +129,53 @@ def show_axes(chart: Any) -> None:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.x_axis.tickLblPos = "low"
+
+
+def set_titles(chart: Any, title: object, *, x: object = None, y: object = None) -> None:
+    """Give a chart its title and, when given, its axis titles, each cleaned like a cell's text.
+
+    Examples
+    --------
+    >>> from openpyxl.chart import BarChart
+    >>> chart = BarChart()
+    >>> set_titles(chart, "Vendor\x01A: NPV", x="year")
+    >>> chart.title.tx.rich.p[0].r[0].t
+    'VendorA: NPV'
+    """
+    from openpyxl.chart.title import title_maker
+
+    chart.title = title_maker(clean_text(title))
+    for axis, text in ((chart.x_axis, x), (chart.y_axis, y)):
+        if text is not None:
+            axis.title = title_maker(clean_text(text))
+
+
+def chart_series(values: str, *, title: object = None, title_cell: str | None = None) -> Any:
+    """A chart series over ``values``, named by fixed text or by the text of a cell.
+
+    Parameters
+    ----------
+    values : str
+        The data: a reference from :func:`bidfit.io.excel.range_ref`.
+    title : object, optional
+        The series' name, cleaned like a cell's text.
+    title_cell : str, optional
+        A cell holding the series' name: a reference from :func:`bidfit.io.excel.cell_ref`.
+    """
+    from openpyxl.chart.data_source import NumDataSource, NumRef, StrRef
+    from openpyxl.chart.series import Series, SeriesLabel
+
+    series = Series(val=NumDataSource(numRef=NumRef(f=values)))
+    if title_cell is not None:
+        series.tx = SeriesLabel(strRef=StrRef(f=title_cell))
+    elif title is not None:
+        series.tx = SeriesLabel(v=clean_text(title))
+    return series
+
+
+def chart_categories(chart: Any, labels: str) -> None:
+    """Label every series of ``chart`` with ``labels``, a reference from :func:`bidfit.io.excel.range_ref`."""
+    from openpyxl.chart.data_source import AxDataSource, NumRef
+
+    for series in chart.series:
+        series.cat = AxDataSource(numRef=NumRef(f=labels))

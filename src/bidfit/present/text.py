@@ -1,4 +1,10 @@
-"""Plain-text rendering for terminals and ``repr``: the blocks of :mod:`bidfit.present.view`."""
+"""Plain-text rendering for terminals and ``repr``: the blocks of :mod:`bidfit.present.view`.
+
+Every text goes through :func:`bidfit.escape.for_terminal` before it is
+measured, padded or wrapped, so that a name holding control characters or
+terminal escape sequences neither acts on the terminal nor breaks a table's
+alignment.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bidfit.escape import for_terminal
 from bidfit.present.view import (
     Banner,
     Block,
@@ -46,15 +53,25 @@ WIDTH = 100
 def render_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], align: str | None = None) -> str:
     """One space-padded line per row: by default a left-aligned first column, right-aligned figures.
 
-    ``align`` gives one letter per column, ``l`` or ``r``.
+    ``align`` gives one letter per column, ``l`` or ``r``. Cells are cleaned
+    by :func:`bidfit.escape.for_terminal` first.
+
+    Examples
+    --------
+    >>> print(render_table(("Bid", "NPV"), [("A\x1b[2J", "EUR 1k"), ("Bee", "EUR 20k")]))
+    Bid      NPV
+    ---  -------
+    A     EUR 1k
+    Bee  EUR 20k
     """
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    header = tuple(for_terminal(c) for c in header)
+    rows = [tuple(for_terminal(c) for c in row) for row in rows]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     sides = align or "l" + "r" * (len(header) - 1)
 
     def line(row: tuple[str, ...]) -> str:
         cells = [
-            str(c).ljust(w) if side == "l" else str(c).rjust(w)
-            for c, w, side in zip(row, widths, sides, strict=False)
+            c.ljust(w) if side == "l" else c.rjust(w) for c, w, side in zip(row, widths, sides, strict=False)
         ]
         return "  ".join(cells).rstrip()
 
@@ -67,7 +84,7 @@ def _flag_lines(flags: Sequence[Flag], indent: str) -> list[str]:
     for flag in flags:
         lever = f" [lever: {flag.lever.replace('_', ' ')}]" if flag.lever else ""
         lines += textwrap.wrap(
-            f"{flag.severity.upper()} {flag.code}{lever}: {flag.message}",
+            for_terminal(f"{flag.severity.upper()} {flag.code}{lever}: {flag.message}"),
             width=WIDTH,
             initial_indent=indent,
             subsequent_indent=indent + "    ",
@@ -82,13 +99,13 @@ def render_flags(bid: BidAnalysis, indent: str = "  ") -> list[str]:
 
 def _block_lines(block: Block) -> list[str]:
     if isinstance(block, Heading | Banner):
-        return [block.text]
+        return [for_terminal(block.text)]
     if isinstance(block, Paragraph):
-        return textwrap.wrap(block.text, width=WIDTH) or [""]
+        return textwrap.wrap(for_terminal(block.text), width=WIDTH) or [""]
     if isinstance(block, Findings):
         return _flag_lines(block.flags, "  ")
     if isinstance(block, Table):
-        title = [f"{block.title}:"] if block.title else []
+        title = [f"{for_terminal(block.title)}:"] if block.title else []
         return [*title, render_table(block.header, block.rows, block.align)]
     raise TypeError(f"unknown block {block!r}")
 
