@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from bidfit.cashflows import build_cashflows, cost_amounts, schedule
+from bidfit.build.cashflows import build_cashflows, cost_amounts, schedule
 from conftest import make_case
 
 

@@ -11,8 +11,8 @@ import pytest
 
 import bidfit
 from bidfit import CheckResult, Policy
+from bidfit.gate import ANALYSIS_METRICS, METRICS, merge_policy
 from bidfit.io import find_case_files as expand_paths
-from bidfit.review import ANALYSIS_METRICS, METRICS, merge_policy
 
 DATA = Path(__file__).parent / "data" / "check"
 TREE = DATA / "tree"
@@ -20,7 +20,7 @@ TREE = DATA / "tree"
 
 def test_check_and_checkresult_are_public():
     assert "check" in bidfit.__all__ and "CheckResult" in bidfit.__all__
-    assert bidfit.check is bidfit.review.check
+    assert bidfit.check is bidfit.gate.check
 
 
 def test_a_passing_case_against_a_hand_calculation():
@@ -187,7 +187,7 @@ def test_summary_line():
 
 
 def test_workbooks_are_checked_like_text_cases(tmp_path):
-    if importlib.util.find_spec("bidfit.io.excel") is None:
+    if importlib.util.find_spec("bidfit.io.xlsx.read") is None:
         # Until the Excel reader lands, a workbook is an input problem, never a crash.
         path = tmp_path / "case.xlsx"
         path.write_bytes(b"PK not really a workbook")
@@ -269,8 +269,8 @@ def test_what_it_takes_of_a_bid_failing_only_on_what_no_lever_changes():
 
 
 def test_what_it_takes_is_computed_once_per_failing_bid_and_never_for_a_passing_one(monkeypatch):
-    from bidfit import review
-    from bidfit.present.review import FORMATS
+    from bidfit import gate as review
+    from bidfit.present.gate import FORMATS
 
     calls = []
 

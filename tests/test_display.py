@@ -133,3 +133,89 @@ def test_deal_map_display(norway):
     )
     assert "EUR 136k a year" in text
     assert_same_figures(view.describe_deal_map(deal), text, html)
+
+
+CHECKS = __import__("pathlib").Path(__file__).parent / "data" / "check"
+
+
+def every_result(case: bidfit.Case) -> list[object]:
+    """One result of every type the package returns, on the Norway sample (and the gate's test files)."""
+    analysis = bidfit.analyze(case)
+    uncertain = case.model_copy(
+        update={
+            "uncertainty": [
+                bidfit.Uncertainty(
+                    target="revenue.Outbound roaming.annual_amount",
+                    distribution="normal",
+                    mean=380_000,
+                    sd=80_000,
+                )
+            ]
+        }
+    )
+    simulation = bidfit.simulate(uncertain, 2_000, seed=1)
+    room = bidfit.pricing_room(case, "Vendor A", competitor_price=520_000)
+    gate = bidfit.check([CHECKS / "failing.yaml", CHECKS / "passing.yaml", CHECKS / "invalid.yaml"])
+    return [
+        analysis,
+        analysis.bids["Vendor A"],
+        bidfit.analyze_many([case, case]),
+        simulation,
+        simulation.bids["Competitor B"],
+        bidfit.deal_map(case, "Vendor A"),
+        bidfit.sensitivity(case, "Competitor B"),
+        room,
+        room.what_it_takes,
+        room.what_it_takes.change("price"),
+        bidfit.scope_options(case, "Vendor A"),
+        bidfit.competitor_inference(case, "Vendor A", 520_000, 100_000),
+        gate,
+        gate.entries[0],
+    ]
+
+
+def test_every_result_type_shows_the_same_figures_as_text_and_html(norway):
+    results = every_result(norway)
+    assert {type(r).__name__ for r in results} >= {
+        name
+        for name in bidfit.__all__
+        if isinstance(getattr(bidfit, name), type) and hasattr(getattr(bidfit, name), "_blocks")
+    }
+    for result in results:
+        name = type(result).__name__
+        assert isinstance(result, bidfit.results.base.Result), name
+        text, html = repr(result), result._repr_html_()
+        assert 0 < len(text) < 4_000, (name, len(text))
+        assert "<" not in text.replace("<=", ""), name  # plain text, no markup
+        assert html.startswith('<div class="bidfit">') and html.endswith("</div>"), name
+        assert_same_figures(result._blocks(), text, html)
+
+
+def test_every_result_with_a_table_has_a_summary_frame(norway):
+    import pandas as pd
+
+    for result in every_result(norway):
+        if type(result).__name__ in {
+            "BidAnalysis",
+            "SimulatedBid",
+            "DealMap",
+            "CompetitorInference",
+            "LeverChange",
+            "BidCheck",
+        }:
+            continue
+        assert isinstance(result.summary, pd.DataFrame), type(result).__name__  # type: ignore[attr-defined]
+
+
+def test_check_and_portfolio_displays(norway):
+    gate = bidfit.check([CHECKS / "failing.yaml", CHECKS / "invalid.yaml"])
+    text = repr(gate)
+    assert text.splitlines()[0] == f"Review gate, invalid: {gate.summary_line()}"
+    assert "Invalid input:" in text and "failing.yaml" in text
+    failing = gate.entries[0]
+    assert "FAILS on" in repr(failing) and failing.what_it_takes_sentence in " ".join(repr(failing).split())
+    portfolio = bidfit.analyze_many([norway, norway])
+    assert (
+        repr(portfolio).splitlines()[0]
+        == "Portfolio of 2 cases, 4 bids: 2 better_off, 0 at_risk, 2 worse_off"
+    )

@@ -14,7 +14,8 @@ import pytest
 
 import bidfit
 from bidfit.errors import InputError
-from bidfit.io.excel import CellValueError, parse_text_number, read_workbook
+from bidfit.io.xlsx.numbers import CellValueError, parse_text_number
+from bidfit.io.xlsx.read import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,7 @@ from strategies import (
     rates,
 )
 
-FINANCE_PY = Path(__file__).resolve().parents[1] / "src" / "bidfit" / "finance.py"
+FINANCE_PY = Path(__file__).resolve().parents[1] / "src" / "bidfit" / "kernel" / "finance.py"
 
 
 def npv_at_root_tolerance(rate: float, flows: np.ndarray) -> float:

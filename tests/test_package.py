@@ -26,3 +26,22 @@ def test_import_bidfit_stays_light():
     code = "import sys, bidfit; print(sorted(m for m in ('pandas', 'matplotlib', 'openpyxl') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_type_a_public_function_returns_is_exported():
+    import inspect
+    import re
+
+    # Names in annotations that are not bidfit's own types.
+    outside = {"None", "str", "int", "float", "bool", "list", "tuple", "dict", "Path", "Any"}
+    for name in bidfit.__all__:
+        function = getattr(bidfit, name)
+        if not inspect.isfunction(function):
+            continue
+        annotation = inspect.signature(function).return_annotation
+        assert annotation is not inspect.Signature.empty, name
+        text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+        for word in re.findall(r"[A-Za-z_][\w.]*", text):
+            if "." in word or word in outside:
+                continue
+            assert word in bidfit.__all__, f"{name}() returns {word}, which bidfit does not export"

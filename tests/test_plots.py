@@ -124,8 +124,9 @@ def test_compare_bids(analysis):
 
 
 def test_tornado(norway):
-    table = bidfit.sensitivity(norway, "Competitor B")
-    ax = plots.tornado(table)
+    result = bidfit.sensitivity(norway, "Competitor B")
+    table = result.summary
+    ax = plots.tornado(result)
     png(ax)
     low, high = ax.containers
     assert (low.get_label(), high.get_label()) == ("low value", "high value")
@@ -137,7 +138,8 @@ def test_tornado(norway):
         assert min(bar.get_x(), bar.get_x() + bar.get_width()) <= base + 1e-6
     assert line(ax, "break-even").get_xdata()[0] == 0
     assert title(ax) == "Competitor B: what moves the customer's NPV"
-    assert len(plots.tornado(table, max_inputs=4).containers[0]) == 4
+    assert len(plots.tornado(result, max_inputs=4).containers[0]) == 4
+    assert len(result.plot(max_inputs=4).containers[0]) == 4
 
 
 def test_npv_histogram_shades_the_worse_off_share(norway):

@@ -10,8 +10,8 @@ import pytest
 
 import bidfit
 from bidfit import InputError, Policy
+from bidfit.gate import merge_policy
 from bidfit.io.policy import POLICY_KEYS, load_policy, policy_from_mapping
-from bidfit.review import merge_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "check"

@@ -8,9 +8,9 @@ import pytest
 
 import bidfit
 from bidfit import Bid, CostItem
-from bidfit.models import ScopeOption
-from bidfit.pricing import competitor_inference, passes, pricing_room, scope_options, what_it_takes
-from bidfit.validation import validate_case
+from bidfit.model.case import ScopeOption
+from bidfit.model.validate import validate_case
+from bidfit.studies.pricing import competitor_inference, passes, pricing_room, scope_options, what_it_takes
 from conftest import make_case
 
 # At a 0% discount rate every PV is a plain sum, so the figures below are easy to follow.
@@ -137,7 +137,7 @@ def test_every_scope_combination_by_hand():
         assert row["npv"] == pytest.approx(npv)
         assert row["vendor_margin"] == pytest.approx(1 - delivery / costs)
     assert result.recommended["options"] == ("Sweden",)
-    assert result.table.loc["Sweden", "npv"] == pytest.approx(90)
+    assert result.summary.loc["Sweden", "npv"] == pytest.approx(90)
 
 
 def test_the_vendor_floor_changes_the_recommendation():
@@ -281,7 +281,7 @@ def test_what_it_takes_sentence_and_flag(norway):
     assert wit.unfixable == ("NO_DEAL_ROOM",)
     assert wit.change("scope").needed == ["Outbound roaming", "Outbound roaming Sweden"]
     assert wit.flag.code == "WHAT_IT_TAKES" and wit.flag.lever == "recurring_fees"
-    assert list(wit.table.index) == ["price", "recurring_fees", "term", "scope", "benefit"]
+    assert list(wit.summary.index) == ["price", "recurring_fees", "term", "scope", "benefit"]
 
 
 def test_a_passing_bid_needs_no_change(norway):

@@ -24,7 +24,7 @@ import openpyxl
 import pytest
 
 import bidfit
-from bidfit.io.excel import save_workbook
+from bidfit.io.xlsx.write import save_workbook
 from bidfit.present.report import report_workbook
 from libreoffice import formula_errors, recalculate, values
 
@@ -243,7 +243,9 @@ def assert_recalculated_like_library(book, case: bidfit.Case) -> None:
             # spreadsheet's IRR() the one its iteration reaches. Both must be roots.
             scale = float(abs(net).sum())
             for rate in (live["IRR"], result.irr):
-                assert abs(bidfit.finance.npv(rate, net)) < 1e-9 * scale, f"{title} IRR {rate} is no root"
+                assert abs(bidfit.kernel.finance.npv(rate, net)) < 1e-9 * scale, (
+                    f"{title} IRR {rate} is no root"
+                )
         assert_same(live["Payback [years]"], result.payback_years, "never", f"{title} payback")
         assert_same(
             live["Discounted payback [years]"],
@@ -319,7 +321,7 @@ def test_a_hand_calculated_bid_in_libreoffice(tmp_path):
     live = results_of(values(out), "A")
     assert live["NPV"] == pytest.approx(-100 + 55 / 1.1 + 110 / 1.21, rel=1e-12)
     assert live["Payback [years]"] == pytest.approx(1 + 45 / 110, rel=1e-12)
-    assert live["IRR"] == pytest.approx(bidfit.finance.irr([-100, 55, 110]), rel=REL)
+    assert live["IRR"] == pytest.approx(bidfit.kernel.finance.irr([-100, 55, 110]), rel=REL)
 
 
 # --------------------------------------------------------------------------
@@ -525,7 +527,7 @@ def test_report_workbook_writes_no_file(tmp_path, monkeypatch):
 
 
 def test_the_saved_report_is_a_safe_workbook_bidfit_itself_would_accept(tmp_path):
-    from bidfit.io.workbook_safety import check_workbook_file
+    from bidfit.io.xlsx.safety import check_workbook_file
 
     path = save_workbook(
         report_workbook(bidfit.analyze(bidfit.load_sample("norway_roaming"))), tmp_path / "r.xlsx"

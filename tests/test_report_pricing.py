@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 import bidfit
-from bidfit.io.excel import save_workbook
+from bidfit.io.xlsx.write import save_workbook
 from bidfit.present.report import report_workbook
 from bidfit.present.report_pricing import add_pricing_sheet
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import bidfit
-from bidfit.models import Policy
-from bidfit.rules import loss_probability_flag
+from bidfit.assess.rules import loss_probability_flag
+from bidfit.model.case import Policy
 from conftest import make_case
 
 # Benefits 100 a year for 3 years at 10%: PV = 100/1.1 + 100/1.21 + 100/1.331 = 248.685

@@ -7,7 +7,7 @@ import numpy_financial as npf
 import pytest
 
 import bidfit
-from bidfit.sensitivity_analysis import input_targets
+from bidfit.studies.sensitivity import input_targets
 
 # The Norway case by hand (see test_analysis): revenue 380k in year 1, -2 % a year, 5 years at 8 %.
 FACTORS = [0.98 ** (t - 1) / 1.08**t for t in range(1, 6)]  # PV of 1 of year-1 revenue, per year
@@ -37,7 +37,7 @@ def reanalysed_npv(case: bidfit.Case, bid: str, target: str, value: float) -> fl
 
 
 def test_annual_amount_flip_is_the_hand_break_even(norway):
-    table = bidfit.sensitivity(norway, "Vendor A")
+    table = bidfit.sensitivity(norway, "Vendor A").summary
     row = table.loc[f"{ROAMING}.annual_amount"]
     # NPV = amount * PV_PER_REVENUE - costs = 0  =>  amount = costs / PV_PER_REVENUE = 778,627 a year.
     assert row["flip_value"] == pytest.approx(COSTS_A / PV_PER_REVENUE, rel=1e-12)
@@ -47,7 +47,7 @@ def test_annual_amount_flip_is_the_hand_break_even(norway):
 
 
 def test_cost_amount_and_capture_flips_for_the_competitor(norway):
-    table = bidfit.sensitivity(norway, "Competitor B")
+    table = bidfit.sensitivity(norway, "Competitor B").summary
     # Each EUR of yearly maintenance costs ANNUITY in PV: NPV hits 0 at 60k + NPV / ANNUITY.
     maintenance = table.loc["cost.Competitor B.Maintenance.amount", "flip_value"]
     assert maintenance == pytest.approx(60_000 + NPV_B / ANNUITY, rel=1e-12)  # 145,996 a year
@@ -58,7 +58,7 @@ def test_cost_amount_and_capture_flips_for_the_competitor(norway):
 
 
 def test_a_flip_outside_the_valid_range_is_none_with_the_reason(norway):
-    table = bidfit.sensitivity(norway, "Vendor A")
+    table = bidfit.sensitivity(norway, "Vendor A").summary
     capture = table.loc[f"{ROAMING}.capture"]
     assert capture["flip_value"] is None or np.isnan(capture["flip_value"])
     assert capture["flip_note"] == (
@@ -72,7 +72,7 @@ def test_a_flip_outside_the_valid_range_is_none_with_the_reason(norway):
 
 
 def test_discount_rate_flip_is_the_irr(norway):
-    table = bidfit.sensitivity(norway, "Competitor B")
+    table = bidfit.sensitivity(norway, "Competitor B").summary
     flows = bidfit.analyze(norway).bids["Competitor B"].cashflows["net"].to_numpy()
     assert table.loc["discount_rate", "flip_value"] == pytest.approx(npf.irr(flows), abs=1e-10)
     assert table.loc["discount_rate", "flip_method"] == "root-find"
@@ -81,19 +81,19 @@ def test_discount_rate_flip_is_the_irr(norway):
 
 def test_root_found_flips_make_npv_zero_on_reanalysis(norway):
     for bid in ("Vendor A", "Competitor B"):
-        table = bidfit.sensitivity(norway, bid)
+        table = bidfit.sensitivity(norway, bid).summary
         found = table[table["flip_method"] == "root-find"].dropna(subset=["flip_value"])
         assert len(found) >= 1
         for target, row in found.iterrows():
             npv = reanalysed_npv(norway, bid, target, row["flip_value"])
             assert abs(npv) < 1e-6 * PV_BENEFITS, (bid, target, npv)
     # Growth for Vendor A: revenue would have to grow 37 % a year.
-    growth = bidfit.sensitivity(norway, "Vendor A").loc[f"{ROAMING}.growth", "flip_value"]
+    growth = bidfit.sensitivity(norway, "Vendor A").summary.loc[f"{ROAMING}.growth", "flip_value"]
     assert growth == pytest.approx(0.370, abs=0.001)
 
 
 def test_swings_and_their_npv_equal_reanalysis(norway):
-    table = bidfit.sensitivity(norway, "Competitor B", swing=0.2, rate_swing=0.02)
+    table = bidfit.sensitivity(norway, "Competitor B", swing=0.2, rate_swing=0.02).summary
     amount = table.loc[f"{ROAMING}.annual_amount"]
     assert (amount["low_value"], amount["high_value"]) == pytest.approx((304_000, 456_000))
     capture = table.loc[f"{ROAMING}.capture"]
@@ -109,7 +109,7 @@ def test_swings_and_their_npv_equal_reanalysis(norway):
 
 
 def test_inputs_are_ranked_by_npv_range(norway):
-    table = bidfit.sensitivity(norway, "Competitor B")
+    table = bidfit.sensitivity(norway, "Competitor B").summary
     ranges = table["npv_range"].to_numpy()
     assert (np.diff(ranges) <= 0).all()
     assert table.index[0] == f"{ROAMING}.annual_amount"
@@ -125,7 +125,7 @@ def test_percent_of_items_swing_their_percent():
     assert f"cost.{bid}.Network maintenance.amount" not in targets
     assert f"cost.{bid}.Fibre civil works.escalation" not in targets  # one-time: no escalation
     assert not any("Rural subscriptions" in t for t in targets)  # out of the bid's scope
-    table = bidfit.sensitivity(case, bid)
+    table = bidfit.sensitivity(case, bid).summary
     row = table.loc[f"cost.{bid}.Network maintenance.percent"]
     assert row["flip_method"] == "exact"
     assert reanalysed_npv(case, bid, f"cost.{bid}.Network maintenance.percent", row["flip_value"]) == (
@@ -145,9 +145,10 @@ def test_sensitivity_sheet_holds_the_ranked_table_and_a_tornado(norway):
 
     from bidfit.present.report_risk import add_sensitivity_sheet
 
-    table = bidfit.sensitivity(norway, "Vendor A")
+    result = bidfit.sensitivity(norway, "Vendor A")
+    table = result.summary
     workbook = openpyxl.Workbook()
-    ws = add_sensitivity_sheet(workbook, norway, "Vendor A", table)
+    ws = add_sensitivity_sheet(workbook, norway, result)
     assert workbook.sheetnames == ["Sheet", "Sensitivity Vendor A"]
     assert ws["C3"].value == pytest.approx(table["base_npv"].iloc[0], rel=1e-15)
     header = [c.value for c in ws[5]]

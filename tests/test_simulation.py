@@ -12,7 +12,7 @@ import pytest
 
 import bidfit
 from bidfit import Uncertainty
-from bidfit.simulation import BLOCK_TRIALS, sample_inputs, show_progress, simulate
+from bidfit.studies.simulation import BLOCK_TRIALS, sample_inputs, show_progress, simulate
 from conftest import make_case
 
 ROAMING = "revenue.Outbound roaming"

@@ -11,7 +11,7 @@ import pytest
 
 import bidfit
 from bidfit.errors import InputError
-from bidfit.validation import validate_case
+from bidfit.model.validate import validate_case
 
 BASE: dict[str, Any] = {
     "name": "Case",

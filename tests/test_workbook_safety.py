@@ -18,7 +18,7 @@ import pytest
 import bidfit
 from bidfit.errors import InputError
 from bidfit.io.atomic import write_atomically
-from bidfit.io.excel import MAX_COLUMNS, MAX_ROWS
+from bidfit.io.xlsx.layout import MAX_COLUMNS, MAX_ROWS
 
 QUICK = 10.0  # seconds: generous, only catches a hang
 
@@ -285,7 +285,7 @@ def test_write_atomically_needs_an_existing_folder(tmp_path):
 def test_the_outline_lists_the_sheets_as_openpyxl_opens_them(tmp_path):
     import openpyxl
 
-    from bidfit.io.workbook_safety import check_workbook_file
+    from bidfit.io.xlsx.safety import check_workbook_file
 
     data = sample_bytes()
     book = openpyxl.load_workbook(io.BytesIO(data))
@@ -302,7 +302,7 @@ def test_the_outline_lists_the_sheets_as_openpyxl_opens_them(tmp_path):
 def test_formula_cells_are_found_where_openpyxl_finds_them(tmp_path):
     import openpyxl
 
-    from bidfit.io.workbook_safety import check_workbook_file, scan_sheets
+    from bidfit.io.xlsx.safety import check_workbook_file, scan_sheets
 
     data = sample_bytes()
     part = sheet_part(data, "Costs")

@@ -330,12 +330,12 @@ ranked by how far the NPV moves; the flip value is where the NPV crosses zero: t
 that assumption.
 """),
     py("""
-table = bidfit.sensitivity(base, "Competitor B")
+sens = bidfit.sensitivity(base, "Competitor B")
+table = sens.summary
 table[["label", "base_value", "npv_low", "npv_high", "flip_value", "flip_note"]]
 """),
     py("""
-result = bidfit.analyze(base)
-result.plot("tornado", bid="Competitor B");
+sens.plot();
 """),
     py("""
 # The revenue the competitor's bid needs: NPV = 0 at this yearly amount.
@@ -343,12 +343,12 @@ needed = table.loc["revenue.Outbound roaming.annual_amount", "flip_value"]
 print(f"Competitor B breaks even at EUR {needed:,.0f} of yearly roaming revenue (now 380,000)")
 # The discount rate at which it breaks even is its IRR.
 irr = table.loc["discount_rate", "flip_value"]
-assert abs(irr - result.bids["Competitor B"].irr) < 1e-8
+assert abs(irr - bidfit.analyze(base).bids["Competitor B"].irr) < 1e-8
 """),
     py("""
 # Our bid: even the revenue assumption would have to double before the customer breaks even.
 ours = bidfit.sensitivity(base, "Vendor A")
-ours[["label", "flip_note"]].head(5)
+ours.summary[["label", "flip_note"]].head(5)
 """),
 ]
 
@@ -416,7 +416,7 @@ register and one cash-flow sheet per bid; with a simulation, a `Simulation` shee
 histogram chart) and a `Sensitivity` sheet per bid.
 """),
     py("""
-from bidfit.io.excel import save_workbook
+from bidfit.io.xlsx.write import save_workbook
 from bidfit.present.report import report_workbook
 from bidfit.present.report_risk import add_sensitivity_sheet, add_simulation_sheet
 
@@ -425,7 +425,7 @@ uncertain = case.model_copy(update={"uncertainty": [
                        mean=380_000, sd=60_000)]})
 report = report_workbook(result)
 add_simulation_sheet(report, bidfit.simulate(uncertain, 50_000, seed=1))
-add_sensitivity_sheet(report, case, "Vendor A", bidfit.sensitivity(case, "Vendor A"))
+add_sensitivity_sheet(report, case, bidfit.sensitivity(case, "Vendor A"))
 path = save_workbook(report, folder / "report.xlsx")
 openpyxl.load_workbook(path).sheetnames
 """),

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import bidfit
     from bidfit.io.atomic import write_atomically
-    from bidfit.io.excel import save_workbook
+    from bidfit.io.xlsx.write import save_workbook
     from bidfit.present.report import report_workbook
 
     sys.path.insert(0, str(ROOT / "tests"))

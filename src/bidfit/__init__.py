@@ -15,35 +15,53 @@ Examples
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from bidfit import finance
 from bidfit._version import __version__
-from bidfit.analysis import analyze, analyze_many
+from bidfit.assess.analysis import analyze, analyze_many
 from bidfit.errors import BidfitError, InputError, Problem
 from bidfit.flags import FLAG_CODES, Flag
 from bidfit.io import load, load_sample, sample_names, sample_path
-from bidfit.models import Bid, Case, CostItem, Policy, RevenueStream, ScopeOption, Uncertainty
-from bidfit.results import Analysis, BidAnalysis, Portfolio
+from bidfit.kernel import finance
+from bidfit.model.case import Bid, Case, CostItem, Policy, RevenueStream, ScopeOption, Uncertainty
+from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
 
 if TYPE_CHECKING:
-    from bidfit.dealmap import DealMap, deal_map
-    from bidfit.pricing import competitor_inference, pricing_room, scope_options, what_it_takes
-    from bidfit.review import CheckResult, check
-    from bidfit.sensitivity_analysis import sensitivity
-    from bidfit.simulation import Simulation, simulate
+    from bidfit.gate import BidCheck, CheckResult, check
+    from bidfit.studies.dealmap import DealMap, deal_map
+    from bidfit.studies.pricing import (
+        CompetitorInference,
+        LeverChange,
+        OptionsResult,
+        PricingRoom,
+        WhatItTakes,
+        competitor_inference,
+        pricing_room,
+        scope_options,
+        what_it_takes,
+    )
+    from bidfit.studies.sensitivity import Sensitivity, sensitivity
+    from bidfit.studies.simulation import SimulatedBid, Simulation, simulate
 
 # Loaded on first use, so that `import bidfit` (and the review gate's cold start) stays light.
 _LAZY = {
-    "DealMap": "bidfit.dealmap",
-    "deal_map": "bidfit.dealmap",
-    "competitor_inference": "bidfit.pricing",
-    "pricing_room": "bidfit.pricing",
-    "scope_options": "bidfit.pricing",
-    "what_it_takes": "bidfit.pricing",
-    "CheckResult": "bidfit.review",
-    "check": "bidfit.review",
-    "sensitivity": "bidfit.sensitivity_analysis",
-    "Simulation": "bidfit.simulation",
-    "simulate": "bidfit.simulation",
+    "DealMap": "bidfit.studies.dealmap",
+    "deal_map": "bidfit.studies.dealmap",
+    "CompetitorInference": "bidfit.studies.pricing",
+    "LeverChange": "bidfit.studies.pricing",
+    "OptionsResult": "bidfit.studies.pricing",
+    "PricingRoom": "bidfit.studies.pricing",
+    "WhatItTakes": "bidfit.studies.pricing",
+    "competitor_inference": "bidfit.studies.pricing",
+    "pricing_room": "bidfit.studies.pricing",
+    "scope_options": "bidfit.studies.pricing",
+    "what_it_takes": "bidfit.studies.pricing",
+    "BidCheck": "bidfit.gate",
+    "CheckResult": "bidfit.gate",
+    "check": "bidfit.gate",
+    "Sensitivity": "bidfit.studies.sensitivity",
+    "sensitivity": "bidfit.studies.sensitivity",
+    "SimulatedBid": "bidfit.studies.simulation",
+    "Simulation": "bidfit.studies.simulation",
+    "simulate": "bidfit.studies.simulation",
 }
 
 
@@ -64,20 +82,28 @@ __all__ = [
     "Analysis",
     "Bid",
     "BidAnalysis",
+    "BidCheck",
     "BidfitError",
     "Case",
     "CheckResult",
+    "CompetitorInference",
     "CostItem",
     "DealMap",
     "Flag",
     "InputError",
+    "LeverChange",
+    "OptionsResult",
     "Policy",
     "Portfolio",
+    "PricingRoom",
     "Problem",
     "RevenueStream",
     "ScopeOption",
+    "Sensitivity",
+    "SimulatedBid",
     "Simulation",
     "Uncertainty",
+    "WhatItTakes",
     "__version__",
     "analyze",
     "analyze_many",

@@ -17,9 +17,9 @@ import pytest
 from childproc import run_cli
 
 import bidfit
+from bidfit.gate import GATE_SEED, GATE_TRIALS
 from bidfit.present.pricing import recommendation
-from bidfit.review import GATE_SEED, GATE_TRIALS
-from bidfit.simulation import simulate
+from bidfit.studies.simulation import simulate
 
 UNFIXABLE = {"MISSING_SOURCE", "DOMINATED", "NO_DEAL_ROOM"}
 

@@ -33,8 +33,8 @@ from childproc import Run, fingerprint, run_cli
 
 import bidfit
 from bidfit.escape import clean_text
-from bidfit.io.excel import cell_ref, range_ref
 from bidfit.io.template import template_workbook
+from bidfit.io.xlsx.write import cell_ref, range_ref
 from libreoffice import ERROR_VALUES, recalculate, values
 
 ATTACK = 'a!H9)+1E9+LEN("PWNED")+(0!b'

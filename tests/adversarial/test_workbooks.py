@@ -36,9 +36,11 @@ from childproc import Run, assert_clean_refusal, fingerprint, run_cli
 import bidfit
 from bidfit import CostItem
 from bidfit.errors import InputError
-from bidfit.io.excel import MAX_PROBLEMS, CellValueError, parse_text_number, read_workbook
 from bidfit.io.template import write_template
-from bidfit.io.workbook_safety import (
+from bidfit.io.xlsx.layout import MAX_PROBLEMS
+from bidfit.io.xlsx.numbers import CellValueError, parse_text_number
+from bidfit.io.xlsx.read import read_workbook
+from bidfit.io.xlsx.safety import (
     MAX_CELLS,
     MAX_DEFINED_NAMES,
     MAX_OBJECT_ELEMENTS,

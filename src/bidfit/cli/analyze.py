@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bidfit.analysis import analyze
+from bidfit.assess.analysis import analyze
 from bidfit.cli import print_lines
 from bidfit.errors import InputError, Problem
 from bidfit.io import load
@@ -20,7 +20,7 @@ from bidfit.io.atomic import check_output_path, same_file
 
 if TYPE_CHECKING:
     from bidfit.present.view import Block
-    from bidfit.results import Analysis, BidAnalysis
+    from bidfit.results.analysis import Analysis, BidAnalysis
 
 __all__ = ["add_parser", "run"]
 
@@ -90,7 +90,7 @@ def _check_output(output: str, source: str) -> Path:
 def _pricing_blocks(result: Analysis, bid: BidAnalysis) -> list[Block]:
     """What it takes for a worse-off bid to pass; the scope options of a bid that has them."""
     from bidfit.present.pricing import describe_options, describe_what_it_takes
-    from bidfit.pricing import scope_options, what_it_takes
+    from bidfit.studies.pricing import scope_options, what_it_takes
 
     blocks: list[Block] = []
     if bid.errors:
@@ -122,23 +122,22 @@ def run(args: argparse.Namespace) -> int:
     print_lines(render_blocks(describe(result)))
     simulation = None
     if args.simulate:
-        from bidfit.present.text import render_simulation
-        from bidfit.simulation import simulate
+        from bidfit.studies.simulation import simulate
 
         simulation = simulate(result.case, args.simulate, seed=args.seed)
-        print_lines(f"\n{render_simulation(simulation)}")
+        print_lines(f"\n{simulation!r}")
     if out is not None:
-        from bidfit.io.excel import save_workbook
+        from bidfit.io.xlsx.write import save_workbook
         from bidfit.present.report import report_workbook
 
         workbook = report_workbook(result)
         if simulation is not None:
             from bidfit.present.report_risk import add_sensitivity_sheet, add_simulation_sheet
-            from bidfit.sensitivity_analysis import sensitivity
+            from bidfit.studies.sensitivity import sensitivity
 
             add_simulation_sheet(workbook, simulation)
             for bid in result.bids:
-                add_sensitivity_sheet(workbook, result.case, bid, sensitivity(result.case, bid))
+                add_sensitivity_sheet(workbook, result.case, sensitivity(result.case, bid))
         save_workbook(workbook, out, inputs=[args.input])
         print_lines(f"\nwrote {out}")
     return 0

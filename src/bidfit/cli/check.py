@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from bidfit.cli import print_errors, print_lines
-from bidfit.review import FAIL_ON, CheckResult, check
+from bidfit.gate import FAIL_ON, CheckResult, check
 
 __all__ = ["FORMAT_NAMES", "add_parser", "run"]
 
 FORMAT_NAMES = ("text", "json", "junit", "github", "markdown")
-"""The ``--format`` choices (see :mod:`bidfit.present.review`)."""
+"""The ``--format`` choices (see :mod:`bidfit.present.gate`)."""
 
 _EPILOG = """\
 exit status:
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             f"{result.status.upper()}: {result.summary_line()}; {args.format} report written to {args.output}"
         )
         return result.exit_code
-    from bidfit.present.review import use_colour
+    from bidfit.present.gate import use_colour
 
     colour = args.format == "text" and use_colour(sys.stdout)
     text = render(result, args.format, colour=colour, show_problems=False)
@@ -117,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
 
 def render(result: CheckResult, name: str, *, colour: bool = False, show_problems: bool = True) -> str:
     """The report in format ``name``."""
-    from bidfit.present import review
+    from bidfit.present import gate
 
     if name == "text":
-        return review.format_text(result, colour, show_problems=show_problems)
-    return review.FORMATS[name](result)
+        return gate.format_text(result, colour, show_problems=show_problems)
+    return gate.FORMATS[name](result)

@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _write(out: Path, example: str | None, inputs: list[Path]) -> None:
     """The template (filled with the sample ``example``), written atomically; ``inputs`` are never replaced."""
-    from bidfit.io.excel import save_workbook
     from bidfit.io.samples import load_sample
     from bidfit.io.template import template_workbook
+    from bidfit.io.xlsx.write import save_workbook
 
     case = load_sample(example) if example else None
     save_workbook(template_workbook(case), out, inputs=inputs)

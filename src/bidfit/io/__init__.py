@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bidfit.errors import InputError, Problem
 from bidfit.io.samples import load_sample, sample_names, sample_path
-from bidfit.models import Case
+from bidfit.model.case import Case
 
 __all__ = [
     "CASE_SUFFIXES",
@@ -58,7 +58,7 @@ def load(path: str | Path) -> Case:
     path = checked_file(path, CASE_SUFFIXES)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from bidfit.io.excel import read_workbook
+        from bidfit.io.xlsx.read import read_workbook
 
         return read_workbook(path)
     from bidfit.io.textfiles import read_case_text

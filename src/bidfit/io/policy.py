@@ -36,8 +36,8 @@ from pydantic import ValidationError
 
 from bidfit.errors import InputError, Problem
 from bidfit.io.textfiles import MAX_NESTING_DEPTH, read_mapping, read_text, structure_problems
-from bidfit.models import Policy
-from bidfit.validation import problems_from_validation_error
+from bidfit.model.case import Policy
+from bidfit.model.validate import problems_from_validation_error
 
 __all__ = ["MAX_POLICY_BYTES", "POLICY_KEYS", "POLICY_SUFFIXES", "load_policy", "policy_from_mapping"]
 

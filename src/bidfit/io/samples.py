@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from bidfit.errors import InputError, Problem
-from bidfit.models import Case
+from bidfit.model.case import Case
 
 __all__ = ["load_sample", "sample_names", "sample_path"]
 

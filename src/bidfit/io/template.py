@@ -1,13 +1,13 @@
 """The input workbook template: empty, or filled from a case.
 
-:func:`template_workbook` builds the workbook that :func:`bidfit.io.excel.read_workbook`
+:func:`template_workbook` builds the workbook that :func:`bidfit.io.xlsx.read.read_workbook`
 reads: an ``Instructions`` sheet, then ``Case``, ``Revenue``, ``Bids``,
 ``Options``, ``Costs``, ``Policy``, ``FX`` and ``Uncertainty`` with a header
 row of the field names. Each header carries a comment saying what the field means and its
 unit; enumerated fields have drop-down lists; rates are formatted as
 percentages and amounts with thousands separators; header rows are frozen.
-Every text goes in as text (:func:`bidfit.io.excel.write_text`), and every
-reference of a drop-down list is built by :func:`bidfit.io.excel.range_ref`.
+Every cell is written by :func:`bidfit.io.xlsx.write.put` (text as inert text), and every
+reference of a drop-down list is built by :func:`bidfit.io.xlsx.write.range_ref`.
 
 A template filled from a case reads back into the same case
 (``read_workbook(path) == case``), the vendor side and scope options included:
@@ -17,15 +17,15 @@ each bid's ``Costs`` rows come in the order base offer (customer, then
 
 from __future__ import annotations
 
-import numbers
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.errors import InputError, Problem
 from bidfit.flags import FLAG_CODES, SEVERITIES
-from bidfit.io.excel import SHEETS, SheetSpec, cell_ref, clean_text, range_ref, save_workbook, write_text
-from bidfit.models import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case, CostItem
+from bidfit.io.xlsx.layout import SHEETS, SheetSpec
+from bidfit.io.xlsx.write import cell_ref, clean_text, put, range_ref, save_workbook
+from bidfit.model.case import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case, CostItem
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -283,16 +283,13 @@ def _help(sheet: str, name: str) -> str:
     return "\n".join(lines)
 
 
-def _set(cell: Any, value: Any, name: str) -> None:
+def _set(ws: Worksheet, row: int, col: int, value: Any, name: str) -> None:
     """Write one input value: numbers (and TRUE/FALSE) as such, lists joined by commas, the rest as text."""
     if value is None or value == "" or value == []:
         return
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    if isinstance(value, numbers.Real):
-        cell.value = value
-    else:
-        write_text(cell, value)
+    cell = put(ws, row, col, value)
     if name in _FORMATS:
         cell.number_format = _FORMATS[name]
 
@@ -349,7 +346,7 @@ def _fields_sheet(wb: Workbook, spec: SheetSpec, rows: list[tuple[str, Any]], ca
     """A field/value sheet (Case, Policy): one row per field, the field cell commented."""
     ws = wb.create_sheet(spec.name)
     for col, title in enumerate(("field", "value"), 1):
-        write_text(ws.cell(1, col), title)
+        put(ws, 1, col, title)
         _style_header(
             ws.cell(1, col),
             "field: the name of the setting.\nvalue: its value."
@@ -358,10 +355,9 @@ def _fields_sheet(wb: Workbook, spec: SheetSpec, rows: list[tuple[str, Any]], ca
         )
     for r, (label, value) in enumerate(rows, 2):
         name = "severity" if label.startswith("severity") else label
-        cell = ws.cell(r, 1)
-        write_text(cell, label)
+        cell = put(ws, r, 1, label)
         _comment(cell, _help(spec.name, name))
-        _set(ws.cell(r, 2), value, name)
+        _set(ws, r, 2, value, name)
         if name in _FORMATS:
             ws.cell(r, 2).number_format = _FORMATS[name]  # also for a value typed later
         value_cell = cell_ref(None, f"B{r}", absolute=False)
@@ -382,7 +378,7 @@ def _table_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]], case
     ws = wb.create_sheet(spec.name)
     last = _ROWS_FORMATTED + 1
     for col, name in enumerate(spec.columns, 1):
-        write_text(ws.cell(1, col), name)
+        put(ws, 1, col, name)
         _style_header(ws.cell(1, col), _help(spec.name, name))
         letter = get_column_letter(col)
         span = range_ref(None, f"{letter}2", f"{letter}{last}", absolute=False)
@@ -413,7 +409,7 @@ def _table_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]], case
         ws.column_dimensions[letter].width = 30 if text_wide else max(12, len(name) + 4)
     for r, item in enumerate(rows, 2):
         for col, name in enumerate(spec.columns, 1):
-            _set(ws.cell(r, col), item.get(name), name)
+            _set(ws, r, col, item.get(name), name)
     ws.freeze_panes = "B2"
 
 
@@ -461,7 +457,7 @@ def _instructions(wb: Workbook) -> None:
     ws.title = "Instructions"
     for r, line in enumerate(_INSTRUCTIONS, 1):
         if line:
-            write_text(ws.cell(r, 1), line)
+            put(ws, r, 1, line)
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 110
 

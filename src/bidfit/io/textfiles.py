@@ -28,8 +28,8 @@ from yaml.reader import ReaderError
 from yaml.resolver import BaseResolver
 
 from bidfit.errors import InputError, Problem
-from bidfit.models import Case
-from bidfit.validation import validate_case
+from bidfit.model.case import Case
+from bidfit.model.validate import validate_case
 
 __all__ = [
     "MAX_INTEGER_DIGITS",

@@ -17,29 +17,13 @@ from bidfit.present.view import (
     Heading,
     Paragraph,
     Table,
-    describe_analysis,
-    describe_bid,
     describe_case,
-    describe_deal_map,
-    describe_simulated_bid,
-    describe_simulation,
 )
 
 if TYPE_CHECKING:
-    from bidfit.dealmap import DealMap
-    from bidfit.models import Case
-    from bidfit.results import Analysis, BidAnalysis
-    from bidfit.simulation import SimulatedBid, Simulation
+    from bidfit.model.case import Case
 
-__all__ = [
-    "render_analysis_html",
-    "render_bid_html",
-    "render_blocks_html",
-    "render_case_html",
-    "render_deal_map_html",
-    "render_simulated_bid_html",
-    "render_simulation_html",
-]
+__all__ = ["render_blocks_html", "render_case_html"]
 
 VERDICT_COLOURS = {"better_off": "#1b7f3b", "at_risk": "#b26a00", "worse_off": "#b00020"}
 SEVERITY_COLOURS = {"error": "#b00020", "warning": "#b26a00", "info": "#555555"}
@@ -102,31 +86,6 @@ def render_blocks_html(blocks: Sequence[Block]) -> str:
     return '<div class="bidfit">' + "".join(_block(b) for b in blocks) + "</div>"
 
 
-def render_bid_html(bid: BidAnalysis) -> str:
-    """Verdict banner, key figures, findings and compact cash flows of one bid."""
-    return render_blocks_html(describe_bid(bid))
-
-
-def render_analysis_html(analysis: Analysis) -> str:
-    """The verdict table across bids, then each bid's banner and findings."""
-    return render_blocks_html(describe_analysis(analysis))
-
-
 def render_case_html(case: Case) -> str:
     """The inputs of a case."""
     return render_blocks_html(describe_case(case))
-
-
-def render_simulation_html(simulation: Simulation) -> str:
-    """P(worse off) and the NPV and payback percentiles of every bid."""
-    return render_blocks_html(describe_simulation(simulation))
-
-
-def render_simulated_bid_html(bid: SimulatedBid) -> str:
-    """One simulated bid."""
-    return render_blocks_html(describe_simulated_bid(bid))
-
-
-def render_deal_map_html(deal: DealMap) -> str:
-    """What a deal map says, in words and a table of quotes."""
-    return render_blocks_html(describe_deal_map(deal))

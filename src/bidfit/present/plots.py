@@ -26,14 +26,14 @@ from bidfit import _format as fmt
 from bidfit.present.html import VERDICT_COLOURS
 
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
     from matplotlib.figure import Figure
 
-    from bidfit.dealmap import DealMap
-    from bidfit.results import Analysis, BidAnalysis
-    from bidfit.simulation import SimulatedBid
+    from bidfit.results.analysis import Analysis, BidAnalysis
+    from bidfit.studies.dealmap import DealMap
+    from bidfit.studies.sensitivity import Sensitivity
+    from bidfit.studies.simulation import SimulatedBid
 
 __all__ = [
     "BID_KINDS",
@@ -312,12 +312,12 @@ def compare_bids(analysis: Analysis, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def tornado(table: pd.DataFrame, ax: Axes | None = None, max_inputs: int = 12) -> Axes:
-    """Tornado chart of a :func:`bidfit.sensitivity` table: NPV at each input's low and high value.
+def tornado(result: Sensitivity, ax: Axes | None = None, max_inputs: int = 12) -> Axes:
+    """Tornado chart of a :func:`bidfit.sensitivity` result: NPV at each input's low and high value.
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    result : Sensitivity
         From :func:`bidfit.sensitivity` (ranked, largest NPV range first).
     ax : matplotlib Axes, optional
         Where to draw.
@@ -331,9 +331,9 @@ def tornado(table: pd.DataFrame, ax: Axes | None = None, max_inputs: int = 12) -
         input, drawn from the base NPV; a vertical line at the base NPV and a
         dashed one at NPV = 0 (``'break-even'``).
     """
-    shown = table.head(max_inputs)
+    shown = result.summary.head(max_inputs)
     ax = _axes(ax, (9.0, max(3.0, 0.42 * len(shown) + 1.5)))
-    cur = str(table.attrs.get("currency", ""))
+    cur = result.currency
     base = float(shown["base_npv"].iloc[0]) if len(shown) else 0.0
     y = np.arange(len(shown))
     low = shown["npv_low"].to_numpy() - base
@@ -346,11 +346,10 @@ def tornado(table: pd.DataFrame, ax: Axes | None = None, max_inputs: int = 12) -
     ax.invert_yaxis()
     _money(ax.xaxis, cur)
     ax.legend(loc="best", fontsize=8, frameon=False)
-    swing = table.attrs.get("swing", 0.2)
-    rate_swing = table.attrs.get("rate_swing", 0.02)
+    swing, rate_swing = result.swing, result.rate_swing
     _finish(
         ax,
-        f"{table.attrs.get('bid', '')}: what moves the customer's NPV",
+        f"{result.bid}: what moves the customer's NPV",
         f"NPV [{cur}], base {fmt.money(base, cur)}; amounts +/-{fmt.percent(swing)}, "
         f"rates +/-{rate_swing * 100:g} points",
         "",
@@ -370,7 +369,7 @@ def npv_histogram(bid: SimulatedBid, ax: Axes | None = None, bins: int = 60) -> 
         the others green; a line at NPV = 0 and dotted lines at P10/P50/P90.
         The red heights add up to ``probability_worse_off``.
     """
-    from bidfit.simulation import histogram_edges
+    from bidfit.studies.simulation import histogram_edges
 
     ax = _axes(ax)
     cur = bid.currency
@@ -536,7 +535,7 @@ def plot_bid(bid: BidAnalysis, kind: str = "cumulative", ax: Axes | None = None,
     if kind == "benefits_costs":
         return benefits_costs(bid, ax=ax, **options)
     if kind == "deal_map":
-        from bidfit.dealmap import deal_map_of
+        from bidfit.studies.dealmap import deal_map_of
 
         return deal_map(deal_map_of(bid, **options), ax=ax)
     raise ValueError(f"unknown plot kind {kind!r} for a bid; choose one of {', '.join(BID_KINDS)}")
@@ -578,11 +577,11 @@ def plot_analysis(
             raise ValueError(f"name a bid to draw {kind!r} on one Axes (bids: {', '.join(analysis.bids)})")
         return _per_bid(analysis, kind, list(analysis.bids), **options)
     if kind == "tornado":
-        from bidfit.sensitivity_analysis import sensitivity
+        from bidfit.studies.sensitivity import sensitivity
 
-        return tornado(sensitivity(analysis.case, bid, **options), ax=ax)
+        return sensitivity(analysis.case, bid, **options).plot(ax=ax)
     if kind == "deal_map":
-        from bidfit.dealmap import deal_map as make_map
+        from bidfit.studies.dealmap import deal_map as make_map
 
         return deal_map(make_map(analysis, bid, **options), ax=ax)
     return plot_bid(analysis.bids[bid], kind, ax=ax, **options)

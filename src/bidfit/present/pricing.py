@@ -5,25 +5,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bidfit import _format as fmt
-from bidfit.present.html import render_blocks_html
-from bidfit.present.text import render_blocks
 from bidfit.present.view import Block, Findings, Heading, Paragraph, Table
 
 if TYPE_CHECKING:
-    from bidfit.pricing import OptionsResult, PricingRoom, WhatItTakes
+    from bidfit.studies.pricing import (
+        CompetitorInference,
+        LeverChange,
+        OptionsResult,
+        PricingRoom,
+        WhatItTakes,
+    )
 
 __all__ = [
+    "describe_competitor",
+    "describe_lever_change",
     "describe_options",
     "describe_pricing",
     "describe_what_it_takes",
     "option_rows",
     "pricing_rows",
-    "render_options",
-    "render_options_html",
-    "render_pricing",
-    "render_pricing_html",
-    "render_what_it_takes",
-    "render_what_it_takes_html",
     "what_it_takes_rows",
 ]
 
@@ -41,18 +41,29 @@ def _value(value: object, currency: str, lever: str) -> str:
     return fmt.money(float(value), currency)  # type: ignore[arg-type]
 
 
+def _lever_row(change: LeverChange, currency: str) -> tuple[str, ...]:
+    return (
+        change.lever.replace("_", " "),
+        _value(change.now, currency, change.lever),
+        _value(change.needed, currency, change.lever),
+        fmt.percent(change.change, signed=True) if change.change is not None else "-",
+        change.text,
+    )
+
+
 def what_it_takes_rows(wit: WhatItTakes) -> list[tuple[str, ...]]:
     """One row per lever: lever, now, needed, change, what (in words)."""
-    return [
-        (
-            c.lever.replace("_", " "),
-            _value(c.now, wit.currency, c.lever),
-            _value(c.needed, wit.currency, c.lever),
-            fmt.percent(c.change, signed=True) if c.change is not None else "-",
-            c.text,
-        )
-        for c in wit.changes
-    ]
+    return [_lever_row(c, wit.currency) for c in wit.changes]
+
+
+def describe_lever_change(change: LeverChange) -> list[Block]:
+    """One lever's row (money without its currency, which a lever change does not carry)."""
+    return [Table(WHAT_IT_TAKES_HEADER, [_lever_row(change, "")], align="lrrrl")]
+
+
+def describe_competitor(inference: CompetitorInference) -> list[Block]:
+    """What a competitor's price implies, in words."""
+    return [Paragraph(inference.sentence)]
 
 
 def describe_what_it_takes(wit: WhatItTakes) -> list[Block]:
@@ -144,35 +155,5 @@ def describe_pricing(room: PricingRoom) -> list[Block]:
     if room.options is not None:
         blocks += describe_options(room.options)
     if room.competitor is not None:
-        blocks.append(Paragraph(room.competitor.sentence))
+        blocks += describe_competitor(room.competitor)
     return blocks
-
-
-def render_what_it_takes(wit: WhatItTakes) -> str:
-    """What it takes, as text."""
-    return render_blocks(describe_what_it_takes(wit))
-
-
-def render_what_it_takes_html(wit: WhatItTakes) -> str:
-    """What it takes, as HTML."""
-    return render_blocks_html(describe_what_it_takes(wit))
-
-
-def render_options(result: OptionsResult) -> str:
-    """The scope combinations and the recommendation, as text."""
-    return render_blocks(describe_options(result))
-
-
-def render_options_html(result: OptionsResult) -> str:
-    """The scope combinations and the recommendation, as HTML."""
-    return render_blocks_html(describe_options(result))
-
-
-def render_pricing(room: PricingRoom) -> str:
-    """The pricing room, as text."""
-    return render_blocks(describe_pricing(room))
-
-
-def render_pricing_html(room: PricingRoom) -> str:
-    """The pricing room, as HTML."""
-    return render_blocks_html(describe_pricing(room))

@@ -1,7 +1,7 @@
 """The report workbook: what bidfit found, in a form a reviewer can audit without Python.
 
 :func:`report_workbook` turns an :class:`bidfit.Analysis` into an openpyxl
-workbook (nothing is written to disk here; :func:`bidfit.io.excel.save_workbook`
+workbook (nothing is written to disk here; :func:`bidfit.io.xlsx.write.save_workbook`
 saves it atomically):
 
 ``Summary``
@@ -26,8 +26,8 @@ one sheet per bid
     discounted net; NPV, IRR, payback and discounted payback as formulas; a
     chart of benefits against costs per year.
 
-The formulas follow the conventions of :mod:`bidfit.cashflows` and
-:mod:`bidfit.finance`:
+The formulas follow the conventions of :mod:`bidfit.build.cashflows` and
+:mod:`bidfit.kernel.finance`:
 
 * a line is active in year ``t`` when ``first <= t <= last`` (and ``t`` is
   within the horizon); its value is
@@ -46,11 +46,11 @@ The formulas follow the conventions of :mod:`bidfit.cashflows` and
   ``never`` when it is still negative in the last year.
 
 All user text (names, sources, messages) is written as text, never as a
-formula (see :func:`bidfit.io.excel.write_text`). Every reference in a
+formula (see :func:`bidfit.io.xlsx.write.write_text`). Every reference in a
 formula, a chart, a hyperlink or a defined name is built by
-:func:`bidfit.io.excel.cell_ref` or :func:`bidfit.io.excel.range_ref`: the
+:func:`bidfit.io.xlsx.write.cell_ref` or :func:`bidfit.io.xlsx.write.range_ref`: the
 only user text a formula can hold is a bid sheet's quoted title, which
-:func:`bidfit.io.excel.safe_sheet_title` chose.
+:func:`bidfit.io.xlsx.write.safe_sheet_title` chose.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bidfit._version import __version__
-from bidfit.io.excel import cell_ref, range_ref, safe_sheet_title
+from bidfit.io.xlsx.write import cell_ref, put, put_formula, range_ref, safe_sheet_title
 from bidfit.present.report_pricing import add_pricing_sheet
 from bidfit.present.sheets import (
     MONEY,
@@ -71,8 +71,6 @@ from bidfit.present.sheets import (
     column_letter,
     fill,
     header,
-    put_text,
-    put_value,
     set_titles,
     show_axes,
 )
@@ -81,8 +79,8 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from bidfit.models import Case, CostItem
-    from bidfit.results import Analysis, BidAnalysis
+    from bidfit.model.case import Case, CostItem
+    from bidfit.results.analysis import Analysis, BidAnalysis
 
 __all__ = ["report_workbook"]
 
@@ -101,22 +99,6 @@ _INPUTS = "Inputs"
 # --------------------------------------------------------------------------
 # small cell helpers
 # --------------------------------------------------------------------------
-
-
-def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> Any:
-    """Write a number, a bool or nothing; text (``n/a``, ``never``) always as text, never as a formula."""
-    return put_value(ws, row, col, value, fmt)
-
-
-def _put_formula(ws: Worksheet, row: int, col: int, formula: str, fmt: str | None = None) -> Any:
-    """Write a formula built here, its references by :func:`cell_ref` and :func:`range_ref`."""
-    if not formula.startswith("="):
-        raise ValueError(f"not a formula: {formula!r}")
-    cell = ws.cell(row, col)
-    cell.value = formula
-    if fmt:
-        cell.number_format = fmt
-    return cell
 
 
 def _here(col: int | str, row: int) -> str:
@@ -218,8 +200,8 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
 
     ws = wb.create_sheet(_INPUTS)
     at = _Inputs()
-    put_text(ws, 1, 1, "Inputs and assumptions register").font = Font(bold=True, size=14)
-    put_text(
+    put(ws, 1, 1, "Inputs and assumptions register").font = Font(bold=True, size=14)
+    put(
         ws,
         2,
         1,
@@ -235,19 +217,19 @@ def _inputs_sheet(wb: Workbook, case: Case) -> _Inputs:
         ("Currency", case.currency, "ISO code", None, "CaseCurrency"),
     )
     for r, (label, value, unit, fmt, name) in enumerate(rows, 5):
-        put_text(ws, r, 1, label)
-        fill(_put(ws, r, 2, value, fmt), _INPUT_FILL)
-        put_text(ws, r, 3, unit)
-        put_text(ws, r, 4, "case")
+        put(ws, r, 1, label)
+        fill(put(ws, r, 2, value, fmt), _INPUT_FILL)
+        put(ws, r, 3, unit)
+        put(ws, r, 4, "case")
         wb.defined_names[name] = DefinedName(name, attr_text=_input("B", r))
 
     header(ws, 9, ["FX currency", "Rate", "Unit", "Source"])
     fx: list[tuple[str, float | None]] = list(case.fx.items()) or [("", None)]
     for r, (code, rate) in enumerate(fx, 10):
-        fill(put_text(ws, r, 1, code), _INPUT_FILL)
-        fill(_put(ws, r, 2, rate, "0.0000##"), _INPUT_FILL)
-        put_text(ws, r, 3, f"{case.currency} per unit" if code else "")
-        put_text(ws, r, 4, "case" if code else "")
+        fill(put(ws, r, 1, code), _INPUT_FILL)
+        fill(put(ws, r, 2, rate, "0.0000##"), _INPUT_FILL)
+        put(ws, r, 3, f"{case.currency} per unit" if code else "")
+        put(ws, r, 4, "case" if code else "")
     last_fx = 9 + len(fx)
     for name, col in (("FXCurrencies", "A"), ("FXRates", "B")):
         wb.defined_names[name] = DefinedName(
@@ -278,20 +260,20 @@ def _units_row(ws: Worksheet, row: int, columns: tuple[tuple[str, str], ...]) ->
 
     header(ws, row, [name for name, _ in columns])
     for c, (_, unit) in enumerate(columns, 1):
-        cell = put_text(ws, row + 1, c, unit)
+        cell = put(ws, row + 1, c, unit)
         cell.font = Font(italic=True, color="595959")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[row + 1].height = 45
 
 
 def _stream_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
-    put_text(ws, row, 1, "Revenue streams (the customer's revenue or saving at stake)", bold=True)
+    put(ws, row, 1, "Revenue streams (the customer's revenue or saving at stake)", bold=True)
     _units_row(ws, row + 1, _STREAM_COLUMNS)
     r = row + 3
     for stream in case.revenue:
         at.streams[stream.name] = r
-        put_text(ws, r, 1, stream.name)
-        put_text(ws, r, 2, stream.kind)
+        put(ws, r, 1, stream.name)
+        put(ws, r, 2, stream.kind)
         inputs = {
             3: (stream.annual_amount, MONEY),
             6: (stream.growth, RATE),
@@ -302,16 +284,16 @@ def _stream_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
             11: (stream.ramp_years, "0"),
         }
         for c, (value, fmt) in inputs.items():
-            fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
-        fill(put_text(ws, r, 4, stream.currency or ""), _INPUT_FILL)
+            fill(put(ws, r, c, value, fmt), _INPUT_FILL)
+        fill(put(ws, r, 4, stream.currency or ""), _INPUT_FILL)
         calculated = {
             5: (_fx_formula(_here("D", r)), "0.0000##"),
             12: (f'=IF({_here("J", r)}="",Horizon,{_here("J", r)})', "0"),
             13: ("=" + "*".join(_here(c, r) for c in "CEGH"), MONEY),
         }
         for c, (formula, fmt) in calculated.items():
-            fill(_put_formula(ws, r, c, formula, fmt), _CALC_FILL)
-        put_text(ws, r, 14, stream.source or "")
+            fill(put_formula(ws, r, c, formula, fmt), _CALC_FILL)
+        put(ws, r, 14, stream.source or "")
         r += 1
     return r
 
@@ -327,7 +309,7 @@ def _kind_choices(ws: Worksheet, ref: str) -> None:
 
 
 def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
-    put_text(ws, row, 1, "Cost items (everything the customer pays, per bid)", bold=True)
+    put(ws, row, 1, "Cost items (everything the customer pays, per bid)", bold=True)
     _units_row(ws, row + 1, _COST_COLUMNS)
     r = row + 3
     for bid in case.bids:
@@ -337,10 +319,10 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
     for bid in case.bids:
         for item in bid.costs:
             r = at.costs[(bid.name, item.name)]
-            put_text(ws, r, 1, bid.name)
-            put_text(ws, r, 2, item.name)
-            put_text(ws, r, 3, item.category)
-            fill(put_text(ws, r, 4, item.kind), _INPUT_FILL)
+            put(ws, r, 1, bid.name)
+            put(ws, r, 2, item.name)
+            put(ws, r, 3, item.category)
+            fill(put(ws, r, 4, item.kind), _INPUT_FILL)
             inputs = {
                 5: (item.amount, MONEY),
                 9: (item.percent, RATE),
@@ -350,9 +332,9 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
                 13: (item.escalation, RATE),
             }
             for c, (value, fmt) in inputs.items():
-                fill(_put(ws, r, c, value, fmt), _INPUT_FILL)
-            fill(put_text(ws, r, 6, item.currency or ""), _INPUT_FILL)
-            put_text(ws, r, 8, ", ".join(item.percent_of))
+                fill(put(ws, r, c, value, fmt), _INPUT_FILL)
+            fill(put(ws, r, 6, item.currency or ""), _INPUT_FILL)
+            put(ws, r, 8, ", ".join(item.percent_of))
             kind, year, start_year, end_year, first_year = (_here(c, r) for c in "DJKLN")
             if item.percent_of:
                 bases = "+".join(_here("P", at.costs[(bid.name, name)]) for name in item.percent_of)
@@ -369,8 +351,8 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
                 16: (amount, MONEY),
             }
             for c, (formula, fmt) in calculated.items():
-                fill(_put_formula(ws, r, c, formula, fmt), _CALC_FILL)
-            put_text(ws, r, 17, item.source or "")
+                fill(put_formula(ws, r, c, formula, fmt), _CALC_FILL)
+            put(ws, r, 17, item.source or "")
     end = row + 3 + sum(len(b.costs) for b in case.bids)
     if end > row + 3:
         _kind_choices(ws, _span("D", "D", row + 3, end - 1))
@@ -379,7 +361,7 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
 
 def _policy_rows(ws: Worksheet, case: Case, row: int) -> int:
     policy = case.policy
-    put_text(ws, row, 1, "Review policy (used for the flags; not live)", bold=True)
+    put(ws, row, 1, "Review policy (used for the flags; not live)", bold=True)
     header(ws, row + 1, ["Policy", "Value", "Unit", "Source"])
     units = {
         "max_payback_years": "years",
@@ -392,17 +374,17 @@ def _policy_rows(ws: Worksheet, case: Case, row: int) -> int:
     r = row + 2
     for name, unit in units.items():
         value = getattr(policy, name)
-        put_text(ws, r, 1, name)
+        put(ws, r, 1, name)
         if value is None or isinstance(value, bool):
-            put_text(ws, r, 2, "none" if value is None else str(value).upper())
+            put(ws, r, 2, "none" if value is None else str(value).upper())
         else:
-            _put(ws, r, 2, value)
-        put_text(ws, r, 3, unit)
-        put_text(ws, r, 4, "case")
+            put(ws, r, 2, value)
+        put(ws, r, 3, unit)
+        put(ws, r, 4, "case")
         r += 1
-    put_text(ws, r, 1, "severity")
-    put_text(ws, r, 2, ", ".join(f"{code}={level}" for code, level in policy.severity.items()) or "defaults")
-    put_text(ws, r, 3, "flag code = error/warning/info")
+    put(ws, r, 1, "severity")
+    put(ws, r, 2, ", ".join(f"{code}={level}" for code, level in policy.severity.items()) or "defaults")
+    put(ws, r, 3, "flag code = error/warning/info")
     return r + 1
 
 
@@ -437,7 +419,7 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
             costs += [(bid.name, option.name, "vendor", item) for item in option.vendor_costs]
     if not (margins or options or costs):
         return row
-    put_text(
+    put(
         ws,
         row,
         1,
@@ -449,18 +431,18 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
         header(ws, r, ["Bid", "Vendor minimum margin", "Unit", "Source"])
         for bid in margins:
             r += 1
-            put_text(ws, r, 1, bid.name)
-            _put(ws, r, 2, bid.min_margin, RATE)
-            put_text(ws, r, 3, "fraction of the customer's payments, in PV")
-            put_text(ws, r, 4, "case")
+            put(ws, r, 1, bid.name)
+            put(ws, r, 2, bid.min_margin, RATE)
+            put(ws, r, 3, "fraction of the customer's payments, in PV")
+            put(ws, r, 4, "case")
         r += 2
     if options:
         header(ws, r, ["Bid", "Option", "Adds to the scope"])
         for bid, option in options:
             r += 1
-            put_text(ws, r, 1, bid.name)
-            put_text(ws, r, 2, option.name)
-            put_text(ws, r, 3, ", ".join(option.scope))
+            put(ws, r, 1, bid.name)
+            put(ws, r, 2, option.name)
+            put(ws, r, 3, ", ".join(option.scope))
         r += 2
     if costs:
         _units_row(ws, r, _PRICING_COST_COLUMNS)
@@ -468,8 +450,8 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
         for bid_name, option_name, side, item in costs:
             r += 1
             for c, text in ((1, bid_name), (2, option_name), (3, side), (4, item.name), (5, item.category)):
-                put_text(ws, r, c, text)
-            put_text(ws, r, 6, item.kind)
+                put(ws, r, c, text)
+            put(ws, r, 6, item.kind)
             values = {
                 7: (item.amount, MONEY),
                 10: (item.percent, RATE),
@@ -479,10 +461,10 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int) -> int:
                 14: (item.escalation, RATE),
             }
             for c, (value, fmt) in values.items():
-                _put(ws, r, c, value, fmt)
-            put_text(ws, r, 8, item.currency or "")
-            put_text(ws, r, 9, ", ".join(item.percent_of))
-            put_text(ws, r, 15, item.source or "")
+                put(ws, r, c, value, fmt)
+            put(ws, r, 8, item.currency or "")
+            put(ws, r, 9, ", ".join(item.percent_of))
+            put(ws, r, 15, item.source or "")
         r += 1
     return r
 
@@ -526,7 +508,7 @@ def _cost_formula(t: str, r: int) -> str:
 def _row_of_formulas(ws: Worksheet, row: int, years: range, make: Any, fmt: str) -> None:
     for t in years:
         col = _FIRST_YEAR_COL + t
-        _put_formula(ws, row, col, make(col, column_letter(col)), fmt)
+        put_formula(ws, row, col, make(col, column_letter(col)), fmt)
 
 
 def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title: str) -> _BidSheet:
@@ -536,18 +518,18 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
     years = range(case.horizon_years + 1)
     last_col = _FIRST_YEAR_COL + case.horizon_years
     bid = case.bid(result.name)
-    put_text(ws, 1, 1, f"Cash flows of bid: {result.name} [{case.currency}]").font = Font(bold=True, size=14)
-    put_text(
+    put(ws, 1, 1, f"Cash flows of bid: {result.name} [{case.currency}]").font = Font(bold=True, size=14)
+    put(
         ws,
         2,
         1,
         "Every figure is a live formula on the Inputs sheet. Year 0 is signature and is not "
         "discounted; flows fall at the end of each year.",
     )
-    put_text(ws, _YEAR_ROW, 1, "Year", bold=True)
-    put_text(ws, _YEAR_ROW, 2, "Detail", bold=True)
+    put(ws, _YEAR_ROW, 1, "Year", bold=True)
+    put(ws, _YEAR_ROW, 2, "Detail", bold=True)
     for t in years:
-        _put(ws, _YEAR_ROW, _FIRST_YEAR_COL + t, t).font = Font(bold=True)
+        put(ws, _YEAR_ROW, _FIRST_YEAR_COL + t, t).font = Font(bold=True)
 
     def yr(letter: str) -> str:
         return cell_ref(None, f"{letter}${_YEAR_ROW}", absolute=False)  # the year, row fixed
@@ -562,30 +544,30 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         )
 
     row = _YEAR_ROW + 1
-    put_text(ws, row, 1, "Benefits (after capture and margin)", bold=True)
+    put(ws, row, 1, "Benefits (after capture and margin)", bold=True)
     row += 1
     first_benefit = row
     for name in result.flows.stream_names:
-        put_text(ws, row, 1, name)
-        put_text(ws, row, 2, case.stream(name).kind)
+        put(ws, row, 1, name)
+        put(ws, row, 2, case.stream(name).kind)
         r_in = at.streams[name]
         _row_of_formulas(ws, row, years, lambda c, x, r_in=r_in: _stream_formula(yr(x), r_in), MONEY)
         row += 1
     benefits = row
-    put_text(ws, benefits, 1, "Total benefits", bold=True)
+    put(ws, benefits, 1, "Total benefits", bold=True)
     _row_of_formulas(ws, benefits, years, lambda c, x: column_sum(x, first_benefit, benefits - 1), MONEY)
     row += 2
-    put_text(ws, row, 1, "Costs", bold=True)
+    put(ws, row, 1, "Costs", bold=True)
     row += 1
     first_cost = row
     for item in bid.costs:
-        put_text(ws, row, 1, item.name)
-        put_text(ws, row, 2, f"{item.category}, {item.kind}")
+        put(ws, row, 1, item.name)
+        put(ws, row, 2, f"{item.category}, {item.kind}")
         r_in = at.costs[(bid.name, item.name)]
         _row_of_formulas(ws, row, years, lambda c, x, r_in=r_in: _cost_formula(yr(x), r_in), MONEY)
         row += 1
     costs = row
-    put_text(ws, costs, 1, "Total costs", bold=True)
+    put(ws, costs, 1, "Total costs", bold=True)
     _row_of_formulas(ws, costs, years, lambda c, x: column_sum(x, first_cost, costs - 1), MONEY)
 
     net, cum, factor, disc, cum_disc, help1, help2 = range(costs + 2, costs + 9)
@@ -609,14 +591,14 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         ),
     )
     for r, label, make, fmt in lines:
-        put_text(ws, r, 1, label, bold=r in (net, cum))
+        put(ws, r, 1, label, bold=r in (net, cum))
         _row_of_formulas(ws, r, years, make, fmt)
 
     def span(line: int) -> str:
         return _span(_FIRST_YEAR_COL, last_col, line)
 
     res = help2 + 2
-    put_text(ws, res, 1, "Results (live)", bold=True)
+    put(ws, res, 1, "Results (live)", bold=True)
     results = (
         ("NPV", f"=SUM({span(disc)})", MONEY),
         ("IRR", f'=IFERROR(IRR({span(net)}),"n/a")', PERCENT),
@@ -626,9 +608,9 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         ("Discounted payback [years]", _payback(res + 5, span(cum_disc), span(disc), last_col), YEARS),
     )
     for i, (label, formula, fmt) in enumerate(results, res + 1):
-        put_text(ws, i, 1, label)
-        _put_formula(ws, i, 2, formula, fmt).font = Font(bold=True)
-    put_text(
+        put(ws, i, 1, label)
+        put_formula(ws, i, 2, formula, fmt).font = Font(bold=True)
+    put(
         ws,
         res + 2,
         3,
@@ -649,7 +631,7 @@ def _payback(last_negative_row: int, cumulative: str, flows: str, last_col: int)
     """Payback from ``L``, the last year with a negative cumulative (in column B of ``last_negative_row``).
 
     ``L < 0``: never negative, payback 0; ``L`` = the last year: never pays
-    back; else ``L + (-C_L) / f_(L+1)``, as :func:`bidfit.finance.payback`.
+    back; else ``L + (-C_L) / f_(L+1)``, as :func:`bidfit.kernel.finance.payback`.
     ``cumulative`` and ``flows`` are references from :func:`_span`.
     """
     cell = _here("B", last_negative_row)
@@ -719,8 +701,8 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
 
     case = analysis.case
     cur = case.currency
-    put_text(ws, 1, 1, f"{case.name}: what the customer sees").font = Font(bold=True, size=14)
-    put_text(
+    put(ws, 1, 1, f"{case.name}: what the customer sees").font = Font(bold=True, size=14)
+    put(
         ws,
         2,
         1,
@@ -729,9 +711,9 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
     )
     top = _SUMMARY_TOP
     first, last = top + 1, top + len(analysis.bids)
-    put_text(ws, 4, 1, "Master check: every live NPV equals the printed NPV", bold=True)
+    put(ws, 4, 1, "Master check: every live NPV equals the printed NPV", bold=True)
     checks = _span("F", "F", first, last)
-    master = _put_formula(ws, 4, 5, f"=AND({checks})")
+    master = put_formula(ws, 4, 5, f"=AND({checks})")
     master.font = Font(bold=True)
     labels = [
         c
@@ -742,15 +724,15 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
     header(ws, top, labels)
     for r, result in enumerate(analysis, first):
         info = sheets[result.name]
-        name_cell = put_text(ws, r, 1, result.name)
+        name_cell = put(ws, r, 1, result.name)
         name_cell.hyperlink = Hyperlink(ref=name_cell.coordinate, location=cell_ref(info.title, "A1"))
         name_cell.font = Font(color="0563C1", underline="single")
-        put_text(ws, r, 2, result.vendor)
-        fill(put_text(ws, r, 3, result.verdict), VERDICT_FILL[result.verdict])
-        _put(ws, r, 4, result.npv, MONEY)
-        _put_formula(ws, r, 5, _live_npv(info), MONEY)
+        put(ws, r, 2, result.vendor)
+        fill(put(ws, r, 3, result.verdict), VERDICT_FILL[result.verdict])
+        put(ws, r, 4, result.npv, MONEY)
+        put_formula(ws, r, 5, _live_npv(info), MONEY)
         printed, live = _here("D", r), _here("E", r)
-        _put_formula(ws, r, 6, f"=ABS({live}-{printed})<=1E-6*MAX(1,ABS({printed}))")
+        put_formula(ws, r, 6, f"=ABS({live}-{printed})<=1E-6*MAX(1,ABS({printed}))")
         values: list[tuple[Any, str | None]] = [
             (_number_or(result.irr, "n/a"), PERCENT),
             (_number_or(result.payback_years, "never"), YEARS),
@@ -766,7 +748,7 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
             (len(result.warnings), "0"),
         ]
         for c, (value, fmt) in enumerate(values, 7):
-            cell = _put(ws, r, c, value, fmt)
+            cell = put(ws, r, c, value, fmt)
             if isinstance(value, str):
                 cell.alignment = Alignment(horizontal="right")
     notes = (
@@ -778,7 +760,7 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
         "year; the chart shows it where a line crosses zero.",
     )
     for i, note in enumerate(notes, last + 2):
-        put_text(ws, i, 1, note).font = Font(italic=True, color="595959")
+        put(ws, i, 1, note).font = Font(italic=True, color="595959")
     _cumulative_chart(ws, analysis, sheets, first, _here("A", last + 6))
     _pass_fail_colors(ws, _here("E", 4), _here("E", 4))
     _pass_fail_colors(ws, checks, _here("F", first))
@@ -854,17 +836,17 @@ def _flags_sheet(wb: Workbook, analysis: Analysis) -> None:
     r = 2
     for result in analysis:
         for flag in result.flags:
-            put_text(ws, r, 1, result.name)
-            put_text(ws, r, 2, flag.code)
+            put(ws, r, 1, result.name)
+            put(ws, r, 2, flag.code)
             fill(
-                put_text(ws, r, 3, flag.severity),
+                put(ws, r, 3, flag.severity),
                 {"error": "FFC7CE", "warning": "FFEB9C"}.get(flag.severity, "FFFFFF"),
             )
-            put_text(ws, r, 4, flag.message).alignment = Alignment(wrap_text=True, vertical="top")
-            put_text(ws, r, 5, (flag.lever or "").replace("_", " "))
+            put(ws, r, 4, flag.message).alignment = Alignment(wrap_text=True, vertical="top")
+            put(ws, r, 5, (flag.lever or "").replace("_", " "))
             r += 1
     if r == 2:
-        put_text(ws, 2, 1, "No findings: every bid leaves the customer better off.")
+        put(ws, 2, 1, "No findings: every bid leaves the customer better off.")
     _fit_columns(ws, most=30)
     ws.column_dimensions["D"].width = 100
     ws.freeze_panes = "A2"

@@ -22,7 +22,7 @@ format and a unit: these figures come from searches and present values over
 whole cash-flow profiles (a break-even price is not a simple function of the
 bid sheet once one-time costs fall after year 0), while the ``Summary`` and
 bid sheets already carry the live formulas. Names are written as text, never
-as formulas (:func:`bidfit.io.excel.write_text`).
+as formulas (:func:`bidfit.io.xlsx.write.write_text`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, cast
 
-from bidfit.io.excel import safe_sheet_title
+from bidfit.io.xlsx.write import put, safe_sheet_title
 from bidfit.present.sheets import (
     MONEY,
     PERCENT,
@@ -38,18 +38,16 @@ from bidfit.present.sheets import (
     column_letter,
     fill,
     header,
-    put_text,
-    put_value,
 )
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from bidfit.dealroom import DealRoom
-    from bidfit.models import Case
-    from bidfit.pricing import OptionsResult, WhatItTakes
-    from bidfit.results import Analysis, BidAnalysis
+    from bidfit.assess.dealroom import DealRoom
+    from bidfit.model.case import Case
+    from bidfit.results.analysis import Analysis, BidAnalysis
+    from bidfit.studies.pricing import OptionsResult, WhatItTakes
 
 __all__ = ["add_pricing_sheet"]
 
@@ -79,18 +77,6 @@ _OPTION_COLUMNS = (
 # --------------------------------------------------------------------------
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, align: str = "right") -> Any:
-    """Write a number, or text (always as text, right-aligned like the numbers it stands for)."""
-    from openpyxl.styles import Alignment
-
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    cell = put_value(ws, row, col, value, fmt)
-    if cell.data_type == "s":
-        cell.alignment = Alignment(horizontal=align)
-    return cell
-
-
 _WIDTHS = {"A": 36, "B": 22, "C": 26, "D": 14, "E": 24, "F": 14, "G": 40}
 """Column widths [characters]: labels, two money columns, then notes or further columns."""
 _LAST_COLUMN = 7  # G: paragraphs span A..G
@@ -113,7 +99,7 @@ def _paragraph(ws: Worksheet, row: int, text: str, *, bold: bool = False, note: 
     """A line of explanation across A..G, wrapped, with a row height that shows all of it."""
     from openpyxl.styles import Alignment
 
-    cell = put_text(ws, row, 1, text, bold=bold, note=note)
+    cell = put(ws, row, 1, text, bold=bold, note=note)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=_LAST_COLUMN)
     lines = max(1, math.ceil(len(text) / _LINE_CHARACTERS))
@@ -191,12 +177,12 @@ def _price_table(ws: Worksheet, row: int, result: BidAnalysis) -> int:
             ),
         ]
     for r, (label, price, fee, note, fmt) in enumerate(rows, row + 1):
-        put_text(ws, r, 1, label)
+        put(ws, r, 1, label)
         for col, value in ((2, price), (3, fee)):
-            cell = _put(ws, r, col, value, fmt)
+            cell = put(ws, r, col, value, fmt, text_align="right")
             if value == "none":
                 fill(cell, _NONE_FILL)
-        put_text(ws, r, 4, note, note=True, indent=True)
+        put(ws, r, 4, note, note=True, indent=True)
     return row + len(rows) + 1
 
 
@@ -241,12 +227,12 @@ def _vendor_table(ws: Worksheet, row: int, result: BidAnalysis, room: DealRoom) 
         ("Deal room", state, "", note, None),
     ]
     for r, (label, value, unit, note, fmt) in enumerate(rows, row + 1):
-        put_text(ws, r, 1, label)
-        cell = _put(ws, r, 2, value, fmt)
+        put(ws, r, 1, label)
+        cell = put(ws, r, 2, value, fmt, text_align="right")
         if value in ("none", "no"):
             fill(cell, _NONE_FILL)
-        put_text(ws, r, 3, unit, indent=True)
-        put_text(ws, r, 4, note, note=True, indent=True)
+        put(ws, r, 3, unit, indent=True)
+        put(ws, r, 4, note, note=True, indent=True)
     return row + len(rows) + 1
 
 
@@ -280,19 +266,19 @@ def _lever_unit(lever: str, currency: str) -> str:
 
 def _lever_value(ws: Worksheet, row: int, col: int, value: object, lever: str) -> Any:
     if value is None:
-        return fill(_put(ws, row, col, "none"), _NONE_FILL)
+        return fill(put(ws, row, col, "none", text_align="right"), _NONE_FILL)
     if isinstance(value, list | tuple):
         text = ", ".join(map(str, value))
         lines = math.ceil(len(text) / (_WIDTHS[column_letter(col)] - 2))
         if lines > 1:
             ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 15, 15 * lines)
-        return put_text(ws, row, col, text, wrap=True)
-    return _put(ws, row, col, value, YEARS if lever == "term" else MONEY)
+        return put(ws, row, col, text, wrap=True)
+    return put(ws, row, col, value, YEARS if lever == "term" else MONEY, text_align="right")
 
 
 def _what_it_takes_table(ws: Worksheet, row: int, result: BidAnalysis, wit: WhatItTakes) -> int:
     """One row per lever: now, needed, the change and the change in words."""
-    put_text(ws, row, 1, "What it takes to pass the policy (each lever on its own)", bold=True)
+    put(ws, row, 1, "What it takes to pass the policy (each lever on its own)", bold=True)
     if wit.passes_now:
         codes = ", ".join(dict.fromkeys(f.code for f in result.errors))
         _paragraph(
@@ -306,12 +292,12 @@ def _what_it_takes_table(ws: Worksheet, row: int, result: BidAnalysis, wit: What
     header(ws, row + 1, _LEVER_COLUMNS, wrap=False)
     r = row + 2
     for change in wit.changes:
-        put_text(ws, r, 1, change.lever.replace("_", " "))
+        put(ws, r, 1, change.lever.replace("_", " "))
         _lever_value(ws, r, 2, change.now, change.lever)
         _lever_value(ws, r, 3, change.needed, change.lever)
-        _put(ws, r, 4, "n/a" if change.change is None else change.change, CHANGE)
-        put_text(ws, r, 5, _lever_unit(change.lever, wit.currency), indent=True)
-        put_text(ws, r, 6, change.text, indent=True)
+        put(ws, r, 4, "n/a" if change.change is None else change.change, CHANGE, text_align="right")
+        put(ws, r, 5, _lever_unit(change.lever, wit.currency), indent=True)
+        put(ws, r, 6, change.text, indent=True)
         _align_top(ws, r, len(_LEVER_COLUMNS))
         r += 1
     _paragraph(ws, r, wit.sentence, note=True)
@@ -325,7 +311,7 @@ def _options_table(ws: Worksheet, row: int, options: OptionsResult, vendor_side:
     from bidfit.present.pricing import recommendation
 
     cur = options.currency
-    put_text(ws, row, 1, "Scope options: every combination", bold=True)
+    put(ws, row, 1, "Scope options: every combination", bold=True)
     labels = list(_OPTION_COLUMNS)
     labels[1] = f"Customer NPV [{cur}]"
     header(ws, row + 1, labels, wrap=False)
@@ -334,19 +320,19 @@ def _options_table(ws: Worksheet, row: int, options: OptionsResult, vendor_side:
     for combo in sorted(options.rows, key=lambda c: -float(c["npv"])):  # type: ignore[arg-type]
         chosen = tuple(cast("tuple[str, ...]", combo["options"]))
         recommended = best is not None and chosen == tuple(cast("tuple[str, ...]", best["options"]))
-        put_text(ws, r, 1, " + ".join(chosen) or "(base offer)")
-        _put(ws, r, 2, combo["npv"], MONEY)
+        put(ws, r, 1, " + ".join(chosen) or "(base offer)")
+        put(ws, r, 2, combo["npv"], MONEY, text_align="right")
         verdict = str(combo["verdict"])
-        fill(put_text(ws, r, 3, verdict), VERDICT_FILL.get(verdict, "FFFFFF"))
+        fill(put(ws, r, 3, verdict), VERDICT_FILL.get(verdict, "FFFFFF"))
         margin = combo["vendor_margin"]
-        _put(ws, r, 4, "n/a" if margin is None else margin, PERCENT)
-        _put(ws, r, 5, "yes" if combo["vendor_ok"] else "no", align="center")
-        mark = _put(ws, r, 6, "recommended" if recommended else "", align="center")
+        put(ws, r, 4, "n/a" if margin is None else margin, PERCENT, text_align="right")
+        put(ws, r, 5, "yes" if combo["vendor_ok"] else "no", text_align="center")
+        mark = put(ws, r, 6, "recommended" if recommended else "", text_align="center")
         if recommended:
             mark.font = Font(bold=True)
             fill(mark, _RECOMMENDED_FILL)
             fill(ws.cell(r, 1), _RECOMMENDED_FILL).font = Font(bold=True)
-        put_text(ws, r, 7, ", ".join(cast("list[str]", combo["scope"])), indent=True)
+        put(ws, r, 7, ", ".join(cast("list[str]", combo["scope"])), indent=True)
         r += 1
     _paragraph(ws, r, recommendation(options), bold=best is not None)
     r += 1
@@ -365,14 +351,14 @@ def _options_table(ws: Worksheet, row: int, options: OptionsResult, vendor_side:
 def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, case: Case) -> int:
     from openpyxl.styles import Font
 
-    from bidfit.pricing import scope_options, what_it_takes
+    from bidfit.studies.pricing import scope_options, what_it_takes
 
-    head = put_text(ws, row, 1, result.name)
+    head = put(ws, row, 1, result.name)
     head.font = Font(bold=True, size=12)
     if result.vendor:
-        put_text(ws, row, 2, result.vendor, note=True)
-    put_text(ws, row + 1, 1, "Verdict")
-    fill(_put(ws, row + 1, 2, result.verdict), VERDICT_FILL[result.verdict])
+        put(ws, row, 2, result.vendor, note=True)
+    put(ws, row + 1, 1, "Verdict")
+    fill(put(ws, row + 1, 2, result.verdict, text_align="right"), VERDICT_FILL[result.verdict])
     row = _price_table(ws, row + 3, result)
     room = result.deal_room
     if room is not None:
@@ -432,7 +418,7 @@ def add_pricing_sheet(workbook: Workbook, analysis: Analysis, index: int | None 
 
     case = analysis.case
     ws = workbook.create_sheet(safe_sheet_title("Pricing", workbook.sheetnames), index)
-    put_text(ws, 1, 1, "Pricing room: the customer's ceiling against the vendor's floor").font = Font(
+    put(ws, 1, 1, "Pricing room: the customer's ceiling against the vendor's floor").font = Font(
         bold=True, size=14
     )
     _paragraph(

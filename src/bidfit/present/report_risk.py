@@ -2,11 +2,11 @@
 
 Both functions take an :class:`openpyxl.Workbook` (normally the one
 :func:`bidfit.present.report.report_workbook` built) and only add a sheet to
-it; saving is left to :func:`bidfit.io.excel.save_workbook`. Every figure is a
+it; saving is left to :func:`bidfit.io.xlsx.write.save_workbook`. Every figure is a
 plain number, the value bidfit computed (no formula), with a number format;
-names and notes are written as text (:func:`bidfit.io.excel.write_text`);
+names and notes are written as text (:func:`bidfit.io.xlsx.write.write_text`);
 chart titles are cleaned like cells' text, and chart data are references built
-by :func:`bidfit.io.excel.range_ref`.
+by :func:`bidfit.io.xlsx.write.range_ref`.
 
 ``Simulation``
     The run (trials, seed, uncertain inputs), one row per bid (P(worse off)
@@ -23,23 +23,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bidfit import _format as fmt
-from bidfit.io.excel import cell_ref, range_ref, safe_sheet_title
+from bidfit.io.xlsx.write import cell_ref, put, range_ref, safe_sheet_title
 from bidfit.present.sheets import (
     chart_categories,
     chart_series,
     column_letter,
-    put_value,
     set_titles,
     show_axes,
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from bidfit.models import Case
-    from bidfit.simulation import SimulatedBid, Simulation
+    from bidfit.model.case import Case
+    from bidfit.studies.sensitivity import Sensitivity
+    from bidfit.studies.simulation import SimulatedBid, Simulation
 
 __all__ = ["add_sensitivity_sheet", "add_simulation_sheet"]
 
@@ -84,25 +83,16 @@ _SENSITIVITY_COLUMNS = (
 _RATE_FIELDS = ("growth", "escalation", "discount_rate", "capture", "margin", "percent")
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None) -> Any:
-    """Write a number with its format, or text (always as text, never as a formula)."""
-    return put_value(ws, row, col, value, number_format)
-
-
 def _header(ws: Worksheet, row: int, labels: tuple[str, ...] | list[str], col: int = 1) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import PatternFill
 
     for i, label in enumerate(labels):
-        cell = _put(ws, row, col + i, label)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDDDDD")
+        put(ws, row, col + i, label, bold=True).fill = PatternFill("solid", fgColor="DDDDDD")
 
 
 def _title(ws: Worksheet, text: str, note: str) -> None:
-    from openpyxl.styles import Font
-
-    _put(ws, 1, 1, text).font = Font(bold=True, size=14)
-    _put(ws, 2, 1, note)
+    put(ws, 1, 1, text, bold=True, size=14)
+    put(ws, 2, 1, note)
 
 
 def _widths(ws: Worksheet, widths: dict[str, float]) -> None:
@@ -145,16 +135,16 @@ def _histogram_block(ws: Worksheet, bid: SimulatedBid, top: int, bins: int) -> i
     from openpyxl.styles import Font
 
     table = bid.histogram(bins)
-    _put(ws, top, 1, f"NPV histogram: {bid.name}").font = Font(bold=True)
+    put(ws, top, 1, f"NPV histogram: {bid.name}").font = Font(bold=True)
     _header(ws, top + 1, ["Bin (middle)", "NPV from", "NPV to", "Trials", "Share of trials"])
     first = top + 2
     for i, (lo, hi, count, share) in enumerate(table.itertuples(index=False)):
         row = first + i
-        _put(ws, row, 1, fmt.money((float(lo) + float(hi)) / 2))  # the bin's middle, short
-        _put(ws, row, 2, float(lo), MONEY)
-        _put(ws, row, 3, float(hi), MONEY)
-        _put(ws, row, 4, int(count), "#,##0")
-        _put(ws, row, 5, float(share), SMALL_SHARE)
+        put(ws, row, 1, fmt.money((float(lo) + float(hi)) / 2))  # the bin's middle, short
+        put(ws, row, 2, float(lo), MONEY)
+        put(ws, row, 3, float(hi), MONEY)
+        put(ws, row, 4, int(count), "#,##0")
+        put(ws, row, 5, float(share), SMALL_SHARE)
     last = first + len(table) - 1
 
     chart = BarChart()
@@ -225,21 +215,21 @@ def add_simulation_sheet(workbook: Workbook, simulation: Simulation, bins: int =
         for col, (value, (_, number_format)) in enumerate(
             zip(_summary_row(bid), _SIMULATION_COLUMNS, strict=True), 1
         ):
-            _put(ws, row, col, value, number_format)
+            put(ws, row, col, value, number_format)
         row += 1
     row += 1
-    _put(ws, row, 1, "Uncertain inputs").font = _bold()
+    put(ws, row, 1, "Uncertain inputs").font = _bold()
     _header(ws, row + 1, ["Input", "Distribution", "Parameters", "Rank correlation"])
     row += 2
     for entry in case.uncertainty:
-        _put(ws, row, 1, entry.target)
-        _put(ws, row, 2, entry.distribution)
-        _put(ws, row, 3, ", ".join(f"{k}={v:g}" for k, v in entry.parameters().items()))
+        put(ws, row, 1, entry.target)
+        put(ws, row, 2, entry.distribution)
+        put(ws, row, 3, ", ".join(f"{k}={v:g}" for k, v in entry.parameters().items()))
         if entry.correlated_with:
-            _put(ws, row, 4, f"{entry.correlation:+g} with {entry.correlated_with}")
+            put(ws, row, 4, f"{entry.correlation:+g} with {entry.correlated_with}")
         row += 1
     if not case.uncertainty:
-        _put(ws, row, 1, "(none: every trial equals the deterministic analysis)")
+        put(ws, row, 1, "(none: every trial equals the deterministic analysis)")
         row += 1
     row += 1
     for bid in simulation:
@@ -283,7 +273,7 @@ def _value_format(target: str) -> str:
     return SHARE if target.rpartition(".")[2] in _RATE_FIELDS else MONEY
 
 
-def add_sensitivity_sheet(workbook: Workbook, case: Case, bid: str, table: pd.DataFrame) -> Worksheet:
+def add_sensitivity_sheet(workbook: Workbook, case: Case, result: Sensitivity) -> Worksheet:
     """Add a ``Sensitivity <bid>`` sheet: the ranked table of :func:`bidfit.sensitivity` and a tornado chart.
 
     Parameters
@@ -292,9 +282,7 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, bid: str, table: pd.Da
         The workbook to add the sheet to (nothing else is changed).
     case : Case
         The case (for its currency and name).
-    bid : str
-        The bid the table is about.
-    table : pandas.DataFrame
+    result : Sensitivity
         ``bidfit.sensitivity(case, bid)``.
 
     Returns
@@ -307,15 +295,15 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, bid: str, table: pd.Da
     >>> import bidfit
     >>> from openpyxl import Workbook
     >>> case = bidfit.load_sample("norway_roaming")
-    >>> ws = add_sensitivity_sheet(Workbook(), case, "Vendor A", bidfit.sensitivity(case, "Vendor A"))
+    >>> ws = add_sensitivity_sheet(Workbook(), case, bidfit.sensitivity(case, "Vendor A"))
     >>> ws.title, ws["B6"].value
     ('Sensitivity Vendor A', 'Outbound roaming: annual amount')
     """
     from openpyxl.chart import BarChart
 
+    bid, table = result.bid, result.summary
     ws = workbook.create_sheet(safe_sheet_title(f"Sensitivity {bid}", workbook.sheetnames))
-    swing = table.attrs.get("swing", 0.2)
-    rate_swing = table.attrs.get("rate_swing", 0.02)
+    swing, rate_swing = result.swing, result.rate_swing
     base = float(table["base_npv"].iloc[0]) if len(table) else 0.0
     _title(
         ws,
@@ -324,29 +312,29 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, bid: str, table: pd.Da
         f"discount rate by +/-{rate_swing * 100:g} percentage points; ranked by how far the customer's NPV "
         f"moves. The flip value is where NPV crosses zero.",
     )
-    _put(ws, 3, 1, f"Base NPV [{case.currency}]")
-    _put(ws, 3, 3, base, MONEY)
+    put(ws, 3, 1, f"Base NPV [{case.currency}]")
+    put(ws, 3, 3, base, MONEY)
     _header(ws, 5, list(_SENSITIVITY_COLUMNS))
     first = 6
     for i, (target, row) in enumerate(table.iterrows()):
         r = first + i
         value_format = _value_format(str(target))
         flip = row["flip_value"]
-        _put(ws, r, 1, i + 1)
-        _put(ws, r, 2, str(row["label"]))
+        put(ws, r, 1, i + 1)
+        put(ws, r, 2, str(row["label"]))
         for col, key in ((3, "base_value"), (4, "low_value"), (5, "high_value")):
-            _put(ws, r, col, float(row[key]), value_format)
+            put(ws, r, col, float(row[key]), value_format)
         for col, key in ((6, "npv_low"), (7, "npv_high"), (8, "npv_range")):
-            _put(ws, r, col, float(row[key]), MONEY)
+            put(ws, r, col, float(row[key]), MONEY)
         if flip is None or flip != flip:  # None or NaN: never flips
-            _put(ws, r, 9, "none")
+            put(ws, r, 9, "none")
         else:
-            _put(ws, r, 9, float(flip), value_format)
-        _put(ws, r, 10, str(row["flip_method"]))
-        _put(ws, r, 11, str(row["flip_note"]))
+            put(ws, r, 9, float(flip), value_format)
+        put(ws, r, 10, str(row["flip_method"]))
+        put(ws, r, 11, str(row["flip_note"]))
         # Changes against the base NPV, for the tornado chart.
-        _put(ws, r, 13, float(row["npv_low"]) - base, MONEY)
-        _put(ws, r, 14, float(row["npv_high"]) - base, MONEY)
+        put(ws, r, 13, float(row["npv_low"]) - base, MONEY)
+        put(ws, r, 14, float(row["npv_high"]) - base, MONEY)
     last = first + len(table) - 1
     _header(ws, 5, ["NPV change at low", "NPV change at high"], col=13)
     if len(table):

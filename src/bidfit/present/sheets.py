@@ -1,18 +1,16 @@
 """Cell and chart helpers shared by the sheets of the report workbook (openpyxl, imported lazily).
 
-User text always goes through :func:`bidfit.io.excel.write_text`, so that it
+Every cell is written by :func:`bidfit.io.xlsx.write.put`, so that user text
 is stored as text and never as a formula; chart, series and axis titles go
-through :func:`bidfit.io.excel.clean_text`; chart data are references built
-by :func:`bidfit.io.excel.range_ref` and :func:`bidfit.io.excel.cell_ref`.
+through :func:`bidfit.io.xlsx.write.clean_text`; chart data are references built
+by :func:`bidfit.io.xlsx.write.range_ref` and :func:`bidfit.io.xlsx.write.cell_ref`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import TYPE_CHECKING, Any
 
-from bidfit.io.excel import clean_text, write_text
+from bidfit.io.xlsx.write import clean_text, put
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -20,7 +18,6 @@ if TYPE_CHECKING:
 __all__ = [
     "HEAD_FILL",
     "MONEY",
-    "NOTE_COLOR",
     "PERCENT",
     "VERDICT_FILL",
     "chart_categories",
@@ -28,8 +25,6 @@ __all__ = [
     "column_letter",
     "fill",
     "header",
-    "put_text",
-    "put_value",
     "set_titles",
     "show_axes",
 ]
@@ -37,7 +32,6 @@ __all__ = [
 MONEY = "#,##0;[Red]-#,##0"
 PERCENT = "0.0%"
 HEAD_FILL = "1F4E78"
-NOTE_COLOR = "595959"
 VERDICT_FILL = {"better_off": "C6EFCE", "at_risk": "FFEB9C", "worse_off": "FFC7CE"}
 
 
@@ -56,62 +50,6 @@ def fill(cell: Any, color: str) -> Any:
     return cell
 
 
-def put_text(
-    ws: Worksheet,
-    row: int,
-    col: int,
-    value: object,
-    *,
-    bold: bool = False,
-    note: bool = False,
-    indent: bool = False,
-    wrap: bool = False,
-) -> Any:
-    """Write label or user text, always as text; ``note`` greys it, ``indent`` keeps it clear of a
-    number on its left, ``wrap`` wraps it."""
-    from openpyxl.styles import Alignment, Font
-
-    cell = ws.cell(row, col)
-    write_text(cell, value)
-    if bold:
-        cell.font = Font(bold=True)
-    elif note:
-        cell.font = Font(italic=True, color=NOTE_COLOR)
-    if indent or wrap:
-        cell.alignment = Alignment(indent=1 if indent else 0, wrap_text=wrap, vertical="top")
-    return cell
-
-
-def put_value(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = None) -> Any:
-    """Write a number (or a bool) with its format, anything else as text; nothing for None.
-
-    Text is always written as text, never as a formula
-    (:func:`bidfit.io.excel.write_text`); a number that is not finite (NaN,
-    infinity) is written as the text ``n/a``, which every spreadsheet can open.
-
-    Examples
-    --------
-    >>> from openpyxl import Workbook
-    >>> ws = Workbook().active
-    >>> [put_value(ws, 1, c, v).value for c, v in enumerate([1.5, "=1+1", float("nan")], 1)]
-    [1.5, '=1+1', 'n/a']
-    >>> ws["B1"].data_type, ws["B1"].quotePrefix
-    ('s', True)
-    """
-    cell = ws.cell(row, col)
-    if value is None:
-        return cell
-    if not isinstance(value, numbers.Real):
-        write_text(cell, value)
-    elif not isinstance(value, bool) and not math.isfinite(value):
-        write_text(cell, "n/a")
-    else:
-        cell.value = value
-        if fmt:
-            cell.number_format = fmt
-    return cell
-
-
 def header(
     ws: Worksheet, row: int, labels: tuple[str, ...] | list[str], col: int = 1, *, wrap: bool = True
 ) -> None:
@@ -119,7 +57,7 @@ def header(
     from openpyxl.styles import Alignment, Font
 
     for i, label in enumerate(labels):
-        cell = fill(put_text(ws, row, col + i, label), HEAD_FILL)
+        cell = fill(put(ws, row, col + i, label), HEAD_FILL)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.alignment = Alignment(wrap_text=True, vertical="top") if wrap else Alignment(vertical="top")
 
@@ -156,11 +94,11 @@ def chart_series(values: str, *, title: object = None, title_cell: str | None = 
     Parameters
     ----------
     values : str
-        The data: a reference from :func:`bidfit.io.excel.range_ref`.
+        The data: a reference from :func:`bidfit.io.xlsx.write.range_ref`.
     title : object, optional
         The series' name, cleaned like a cell's text.
     title_cell : str, optional
-        A cell holding the series' name: a reference from :func:`bidfit.io.excel.cell_ref`.
+        A cell holding the series' name: a reference from :func:`bidfit.io.xlsx.write.cell_ref`.
     """
     from openpyxl.chart.data_source import NumDataSource, NumRef, StrRef
     from openpyxl.chart.series import Series, SeriesLabel
@@ -174,7 +112,7 @@ def chart_series(values: str, *, title: object = None, title_cell: str | None = 
 
 
 def chart_categories(chart: Any, labels: str) -> None:
-    """Label every series of ``chart`` with ``labels``, a reference from :func:`bidfit.io.excel.range_ref`."""
+    """Label every series of ``chart`` with ``labels``, a reference from :func:`bidfit.io.xlsx.write.range_ref`."""
     from openpyxl.chart.data_source import AxDataSource, NumRef
 
     for series in chart.series:

@@ -20,30 +20,18 @@ from bidfit.present.view import (
     Heading,
     Paragraph,
     Table,
-    describe_analysis,
-    describe_bid,
     describe_case,
-    describe_deal_map,
-    describe_simulated_bid,
-    describe_simulation,
 )
 
 if TYPE_CHECKING:
-    from bidfit.dealmap import DealMap
     from bidfit.flags import Flag
-    from bidfit.models import Case
-    from bidfit.results import Analysis, BidAnalysis
-    from bidfit.simulation import SimulatedBid, Simulation
+    from bidfit.model.case import Case
+    from bidfit.results.analysis import BidAnalysis
 
 __all__ = [
-    "render_analysis",
-    "render_bid",
     "render_blocks",
     "render_case",
-    "render_deal_map",
     "render_flags",
-    "render_simulated_bid",
-    "render_simulation",
     "render_table",
 ]
 
@@ -120,31 +108,6 @@ def render_blocks(blocks: Sequence[Block]) -> str:
     return "\n".join(lines)
 
 
-def render_bid(bid: BidAnalysis) -> str:
-    """A bid's verdict, key figures, findings and compact cash flows."""
-    return render_blocks(describe_bid(bid))
-
-
-def render_analysis(analysis: Analysis) -> str:
-    """The verdict table across bids, then each bid's findings."""
-    return render_blocks(describe_analysis(analysis))
-
-
 def render_case(case: Case) -> str:
     """The inputs of a case."""
     return render_blocks(describe_case(case))
-
-
-def render_simulation(simulation: Simulation) -> str:
-    """P(worse off) and the NPV and payback percentiles of every bid."""
-    return render_blocks(describe_simulation(simulation))
-
-
-def render_simulated_bid(bid: SimulatedBid) -> str:
-    """One simulated bid."""
-    return render_blocks(describe_simulated_bid(bid))
-
-
-def render_deal_map(deal: DealMap) -> str:
-    """What a deal map says, in words and a table of quotes."""
-    return render_blocks(describe_deal_map(deal))

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 
 from bidfit import _format as fmt
 from bidfit.flags import Flag
-from bidfit.results import VERDICT_TEXT
+from bidfit.results.analysis import VERDICT_TEXT
 
 if TYPE_CHECKING:
-    from bidfit.dealmap import DealMap
-    from bidfit.models import Case
-    from bidfit.results import Analysis, BidAnalysis
-    from bidfit.simulation import SimulatedBid, Simulation
+    from bidfit.gate import BidCheck, CheckResult
+    from bidfit.model.case import Case
+    from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
+    from bidfit.studies.dealmap import DealMap
+    from bidfit.studies.sensitivity import Sensitivity
+    from bidfit.studies.simulation import SimulatedBid, Simulation
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -34,8 +36,12 @@ __all__ = [
     "cashflow_rows",
     "describe_analysis",
     "describe_bid",
+    "describe_bid_check",
     "describe_case",
+    "describe_check",
     "describe_deal_map",
+    "describe_portfolio",
+    "describe_sensitivity",
     "describe_simulated_bid",
     "describe_simulation",
     "headline",
@@ -69,6 +75,9 @@ SIMULATION_COLUMNS = (
 )
 MAX_CASHFLOW_YEARS = 15
 """Longer cash-flow tables show the first 10 and the last 2 years."""
+
+MAX_ROWS = 30
+"""Longer tables of a portfolio, a check or a sensitivity show their first rows and say how many are left."""
 
 LOSS_AT_RISK, LOSS_WORSE_OFF = 0.10, 0.50
 """Display colour of a simulated bid without a policy limit: at risk from a
@@ -229,6 +238,86 @@ def describe_analysis(analysis: Analysis) -> list[Block]:
     return blocks
 
 
+def _more(total: int, what: str) -> list[Block]:
+    """A line saying how many rows a table left out, or nothing."""
+    left = total - MAX_ROWS
+    return [Paragraph(f"... and {left} more {what} (see .summary).")] if left > 0 else []
+
+
+def describe_portfolio(portfolio: Portfolio) -> list[Block]:
+    """How many bids have each verdict, then one row per case and bid."""
+    counts = portfolio.verdict_counts
+    n_cases, n_bids = len(portfolio), sum(counts.values())
+    blocks: list[Block] = [
+        Heading(
+            f"Portfolio of {n_cases} case{'s' if n_cases != 1 else ''}, {n_bids} bid{'s' if n_bids != 1 else ''}: "
+            + ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+        )
+    ]
+    rows = [
+        (
+            analysis.case.name,
+            b.name,
+            b.verdict,
+            fmt.money(b.npv, b.currency),
+            fmt.years(b.payback_years),
+            fmt.money(b.one_time_price, b.currency),
+            fmt.money(b.max_one_time_price, b.currency),
+        )
+        for analysis in portfolio
+        for b in analysis
+    ]
+    header = ("Case", "Bid", "Verdict", "NPV", "Payback", "Price", "Max price")
+    blocks.append(Table(header, rows[:MAX_ROWS], align="lllrrrr"))
+    return blocks + _more(len(rows), "bids")
+
+
+# --------------------------------------------------------------------------
+# the review gate
+# --------------------------------------------------------------------------
+
+
+def describe_bid_check(entry: BidCheck) -> list[Block]:
+    """One bid in the review gate: pass or fail, its key figures, findings and what it takes."""
+    outcome = "passes" if entry.passed else "FAILS on " + ", ".join(f.code for f in entry.failures)
+    blocks: list[Block] = [
+        Banner(entry.verdict, f"{headline(entry.analysis)}; {outcome} ({entry.file})"),
+        Table(("Figure", "Value"), key_figures(entry.analysis)),
+    ]
+    if entry.flags:
+        blocks.append(Findings(entry.flags))
+    if entry.what_it_takes_sentence is not None:
+        blocks.append(Paragraph(entry.what_it_takes_sentence))
+    return blocks
+
+
+def describe_check(result: CheckResult) -> list[Block]:
+    """The gate's outcome: one row per bid, then the input problems of each invalid file."""
+    blocks: list[Block] = [Heading(f"Review gate, {result.status}: {result.summary_line()}")]
+    rows = [
+        (
+            e.file,
+            e.bid,
+            e.verdict,
+            fmt.money(e.analysis.npv, e.currency),
+            "passes" if e.passed else "fails",
+            ", ".join(f.code for f in e.failures),
+        )
+        for e in result.entries
+    ]
+    if rows:
+        header = ("File", "Bid", "Verdict", "NPV", "Gate", "Failing findings")
+        blocks.append(Table(header, rows[:MAX_ROWS], align="lllrll"))
+        blocks += _more(len(rows), "bids")
+    for file, problems in result.problems.items():
+        shown = [(p.where, p.code, p.message) for p in problems]
+        blocks.append(
+            Table(("Where", "Code", "Problem"), shown[:MAX_ROWS], title=f"Invalid input: {file}", align="lll")
+        )
+        blocks += _more(len(shown), "problems")
+    return blocks
+
+
 # --------------------------------------------------------------------------
 # the case
 # --------------------------------------------------------------------------
@@ -242,7 +331,7 @@ def _years_text(start: int | None, end: int | None, horizon: int, default_start:
 
 def describe_case(case: Case) -> list[Block]:
     """The inputs of a case: streams, bids with their one-time and recurring totals, uncertainty."""
-    from bidfit.cashflows import cost_amounts
+    from bidfit.build.cashflows import cost_amounts
 
     cur = case.currency
     who = f" for {case.customer}" if case.customer else ""
@@ -404,6 +493,32 @@ def describe_simulation(simulation: Simulation) -> list[Block]:
         if bid.flags:
             blocks.append(Findings(bid.flags))
     return blocks
+
+
+def describe_sensitivity(result: Sensitivity) -> list[Block]:
+    """The inputs ranked by how far they move the NPV, with the value at which each flips it."""
+    cur = result.currency
+    table = result.summary
+    base = float(table["base_npv"].iloc[0]) if len(table) else float("nan")
+    blocks: list[Block] = [
+        Heading(
+            f"Sensitivity of {result.bid}: base NPV {fmt.money(base, cur)}; amounts and shares "
+            f"+/-{fmt.percent(result.swing)}, rates +/-{result.rate_swing * 100:g} points"
+        )
+    ]
+    rows = [
+        (
+            str(row.label),
+            fmt.money(float(row.npv_low), cur),
+            fmt.money(float(row.npv_high), cur),
+            fmt.money(float(row.npv_range), cur),
+            str(row.flip_note),
+        )
+        for row in table.head(MAX_ROWS).itertuples()
+    ]
+    header = ("Input", "NPV low", "NPV high", "Range", "Flip")
+    blocks.append(Table(header, rows, title=f"What moves the customer's NPV [{cur}]", align="lrrrl"))
+    return blocks + _more(len(table), "inputs")
 
 
 def describe_deal_map(deal: DealMap) -> list[Block]:

@@ -23,15 +23,19 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bidfit.analysis import analyze_many
+from bidfit.assess.analysis import analyze_many
 from bidfit.errors import InputError, Problem
 from bidfit.flags import FAILING_SEVERITIES, Flag, by_severity
 from bidfit.io import CASE_SUFFIXES, find_case_files, load
-from bidfit.models import Case, Policy
-from bidfit.pricing import WhatItTakes, what_it_takes
-from bidfit.results import Analysis, BidAnalysis, Verdict
+from bidfit.model.case import Case, Policy
+from bidfit.results.analysis import Analysis, BidAnalysis, Verdict
+from bidfit.results.base import Blocks, Result
+from bidfit.studies.pricing import WhatItTakes, what_it_takes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ANALYSIS_METRICS",
@@ -89,8 +93,8 @@ Status = Literal["passed", "failed", "invalid"]
 _STATUSES: tuple[Status, ...] = ("passed", "failed", "invalid")  # by exit code
 
 
-@dataclass(frozen=True)
-class BidCheck:
+@dataclass(frozen=True, repr=False)
+class BidCheck(Result):
     """The outcome of one bid in the review gate.
 
     Attributes
@@ -143,9 +147,14 @@ class BidCheck:
         """What it takes for the bid to pass, in plain words; None for a passing bid."""
         return None if self.what_it_takes is None else self.what_it_takes.sentence
 
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_bid_check
 
-@dataclass(frozen=True)
-class CheckResult:
+        return describe_bid_check(self)
+
+
+@dataclass(frozen=True, repr=False)
+class CheckResult(Result):
     """The outcome of :func:`check`: every bid of every file, and every input problem.
 
     Attributes
@@ -198,6 +207,35 @@ class CheckResult:
     def entries_of(self, file: str) -> tuple[BidCheck, ...]:
         """The bids of one file."""
         return tuple(e for e in self.entries if e.file == file)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per bid checked (index: file, bid): case, vendor, verdict, ``passed``,
+        ``failures`` (the failing codes) and the figures of :data:`METRICS` [currency, years,
+        1/year or fraction; NaN where a figure does not exist]."""
+        import pandas as pd
+
+        rows = [
+            {
+                "file": e.file,
+                "bid": e.bid,
+                "case": e.case,
+                "vendor": e.vendor,
+                "verdict": e.verdict,
+                "passed": e.passed,
+                "failures": ", ".join(f.code for f in e.failures),
+                **{name: e.metrics.get(name) for name in METRICS},
+            }
+            for e in self.entries
+        ]
+        columns = ["file", "bid", "case", "vendor", "verdict", "passed", "failures", *METRICS]
+        frame = pd.DataFrame(rows, columns=columns).set_index(["file", "bid"])
+        return frame.astype(dict.fromkeys(METRICS, float))
+
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_check
+
+        return describe_check(self)
 
     def summary_line(self) -> str:
         """One line: how many bids pass and fail, and how many files are invalid."""
@@ -351,7 +389,7 @@ def _with_loss_probability(case: Case, analysis: Analysis) -> list[BidAnalysis]:
     bids = list(analysis)
     if not case.uncertainty or case.policy.max_loss_probability is None:
         return bids
-    from bidfit.simulation import simulate
+    from bidfit.studies.simulation import simulate
 
     simulated = simulate(case, trials=GATE_TRIALS, seed=GATE_SEED, progress=False)
     out = []

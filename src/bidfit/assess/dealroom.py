@@ -1,7 +1,7 @@
 """The deal room: the customer's ceiling against the vendor's floor, per bid.
 
 Pure arithmetic on a bid's cash-flow arrays and present values; no analysis
-is re-run here. Conventions (see :mod:`bidfit.metrics`):
+is re-run here. Conventions (see :mod:`bidfit.kernel.breakeven`):
 
 * the **customer ceiling** is the largest one-time price (all one-time costs
   scaled together, fees as quoted) and the largest first-year fee (all
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bidfit import finance, metrics
-from bidfit.cashflows import BidCashflows
-from bidfit.models import Policy
+from bidfit.build.cashflows import BidCashflows
+from bidfit.kernel import breakeven, finance
+from bidfit.model.case import Policy
 
 __all__ = [
     "Ceiling",
@@ -154,8 +154,8 @@ def customer_ceiling(
     reason = min(limits, key=lambda k: (limits[k], list(limits).index(k)))
     allowed = limits[reason]
     horizon = int(flows.years[-1])
-    best_price = float(metrics.max_one_time_price(allowed, pv_one_time, pv_recurring, price))
-    best_fee = float(metrics.max_annual_fee(allowed, pv_one_time, pv_recurring, fee, rate, horizon))
+    best_price = float(breakeven.max_one_time_price(allowed, pv_one_time, pv_recurring, price))
+    best_fee = float(breakeven.max_annual_fee(allowed, pv_one_time, pv_recurring, fee, rate, horizon))
     price_reason = fee_reason = reason
     if policy.max_payback_years is not None:
         for group, quoted in (("one_time", price), ("recurring", fee)):
@@ -285,7 +285,7 @@ def deal_room(
     -----
     The vendor needs ``PV(payments) >= PV(delivery) / (1 - min_margin)``.
     Payments are the customer's costs, so the floor is the break-even
-    arithmetic of :mod:`bidfit.metrics` with that required PV in place of the
+    arithmetic of :mod:`bidfit.kernel.breakeven` with that required PV in place of the
     benefits.
     """
     horizon = int(flows.years[-1])
@@ -293,8 +293,8 @@ def deal_room(
     required = pv_delivery / (1 - min_margin)
     return DealRoom(
         ceiling=ceiling,
-        floor_price=float(metrics.max_one_time_price(required, pv_one_time, pv_recurring, price)),
-        floor_fee=float(metrics.max_annual_fee(required, pv_one_time, pv_recurring, fee, rate, horizon)),
+        floor_price=float(breakeven.max_one_time_price(required, pv_one_time, pv_recurring, price)),
+        floor_fee=float(breakeven.max_annual_fee(required, pv_one_time, pv_recurring, fee, rate, horizon)),
         vendor_margin=vendor_margin(pv_delivery, pv_one_time + pv_recurring),
         min_margin=min_margin,
         pv_delivery_cost=pv_delivery,

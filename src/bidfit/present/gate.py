@@ -1,8 +1,8 @@
 """Formats of the review gate's result: text, JSON, JUnit XML, GitHub workflow commands, Markdown.
 
-Each formatter takes a :class:`bidfit.review.CheckResult` and returns the
+Each formatter takes a :class:`bidfit.gate.CheckResult` and returns the
 whole document as a string ending in a newline. Every format says, for each
-failing bid, what it takes to pass (:attr:`bidfit.review.BidCheck.what_it_takes`).
+failing bid, what it takes to pass (:attr:`bidfit.gate.BidCheck.what_it_takes`).
 The figures are formatted by :mod:`bidfit._format` and :mod:`bidfit.present.view`,
 as everywhere else, so a terminal, a CI log and a notebook agree. The JSON layout is published as a
 JSON Schema (``bidfit/schemas/check-result.schema.json``, documented in
@@ -38,8 +38,8 @@ from bidfit.present.view import headline, key_figures
 if TYPE_CHECKING:
     from bidfit.errors import Problem
     from bidfit.flags import Flag
-    from bidfit.pricing import LeverChange
-    from bidfit.review import BidCheck, CheckResult
+    from bidfit.gate import BidCheck, CheckResult
+    from bidfit.studies.pricing import LeverChange
 
 __all__ = [
     "FORMATS",

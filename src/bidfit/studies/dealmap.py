@@ -14,8 +14,8 @@ customer just breaks even at each price, is straight::
 
     fee(price) = (PV_benefits - a * price) / b
 
-These are the scalings of :func:`bidfit.metrics.max_one_time_price` and
-:func:`bidfit.metrics.max_annual_fee`: the map is their picture. Costs keep
+These are the scalings of :func:`bidfit.kernel.breakeven.max_one_time_price` and
+:func:`bidfit.kernel.breakeven.max_annual_fee`: the map is their picture. Costs keep
 their timing and escalation; a ``percent_of`` item stays with the group (one-time
 or recurring) it belongs to, at its quoted amount's share.
 
@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from bidfit import metrics
-from bidfit.models import Case
-from bidfit.results import Analysis, BidAnalysis
+from bidfit.kernel import breakeven
+from bidfit.model.case import Case
+from bidfit.results.analysis import Analysis, BidAnalysis
+from bidfit.results.base import Blocks, Result
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -76,7 +77,7 @@ class DealPoint:
 
 
 @dataclass(frozen=True, repr=False)
-class DealMap:
+class DealMap(Result):
     """The customer's NPV over a grid of one-time price x annual fee for one bid.
 
     Attributes
@@ -149,15 +150,10 @@ class DealMap:
 
         return draw(self, ax=ax)
 
-    def __repr__(self) -> str:
-        from bidfit.present.text import render_deal_map
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_deal_map
 
-        return render_deal_map(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.html import render_deal_map_html
-
-        return render_deal_map_html(self)
+        return describe_deal_map(self)
 
 
 def _point(bid: BidAnalysis, a: float, b: float) -> DealPoint:
@@ -187,7 +183,7 @@ def deal_map_of(
     b = (
         bid.pv_recurring_costs / fee0
         if fee0 > 0
-        else float(metrics.annuity_factor(bid.discount_rate, bid.horizon_years))
+        else float(breakeven.annuity_factor(bid.discount_rate, bid.horizon_years))
     )
     point = _point(bid, a, b)
     competitors = tuple(_point(o, a, b) for o in others)
@@ -195,7 +191,7 @@ def deal_map_of(
     price_axis = _axis(prices, max([q.price for q in quotes] + [bid.pv_benefits / a]), n)
     fee_axis = _axis(fees, max([q.fee for q in quotes] + [bid.pv_benefits / b]), n)
     grid = (bid.pv_benefits - a * price_axis)[np.newaxis, :] - (b * fee_axis)[:, np.newaxis]
-    line = metrics.max_annual_fee(
+    line = breakeven.max_annual_fee(
         bid.pv_benefits, a * price_axis, bid.pv_recurring_costs, fee0, bid.discount_rate, bid.horizon_years
     )
     return DealMap(
@@ -256,7 +252,7 @@ def deal_map(
     >>> m.no_price_works, round(float(m.max_price(m.point.fee)))
     (True, -613944)
     """
-    from bidfit.analysis import analyze
+    from bidfit.assess.analysis import analyze
 
     analysis = case if isinstance(case, Analysis) else analyze(case)
     mapped = analysis.bids[bid]

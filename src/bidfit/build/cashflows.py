@@ -15,33 +15,43 @@ arrays. The conventions are those of the package (see the README glossary):
   visible as the revenue pool;
 * amounts in another currency are multiplied by the case's FX rate.
 
-The array functions broadcast over leading axes, so the same code builds one
-bid or a million simulated variants of it.
+The line builders (:func:`stream_lines`, :func:`item_lines`) take optional
+per-trial values of some lines' fields and then carry a leading trials axis,
+so the same code builds one bid (:func:`build_cashflows`) or a million
+simulated variants of it (:func:`bid_net_flows`, adding the lines one at a
+time, in the same order, so that no trials x lines x years array is formed).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from bidfit.errors import Problem
-from bidfit.models import FIELD_HINTS, Case, CostItem
+from bidfit.model.case import Case, CostItem
 
 __all__ = [
     "BidCashflows",
+    "LineValues",
+    "bid_net_flows",
     "build_cashflows",
     "cost_amounts",
     "cost_lines",
     "cost_years",
-    "nonfinite_problems",
+    "item_lines",
+    "line_parameter",
     "schedule",
+    "stream_lines",
+    "streams_in_scope",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+LineValues = Mapping[tuple[int, str], FloatArray]
+"""Per-trial values of some lines' fields: ``(line index, field name)`` to an
+array of shape (trials,) [field unit]; the other lines keep their own value."""
 
 
 def schedule(
@@ -258,6 +268,155 @@ def cost_years(item: CostItem, horizon: int) -> tuple[int, int]:
     return year, year
 
 
+def line_parameter(
+    own: Sequence[float], field: str, values: LineValues | None = None, trials: int | None = None
+) -> FloatArray:
+    """One field of every line, with the lines that vary per trial filled in.
+
+    Parameters
+    ----------
+    own : sequence of float, shape (lines,)
+        Each line's own value [field unit].
+    field : str
+        The field's name, as in ``values``.
+    values : LineValues, optional
+        Per-trial values of some lines' fields.
+    trials : int, optional
+        Number of trials; None for no trials axis.
+
+    Returns
+    -------
+    ndarray
+        Shape (lines,) without trials; (1, lines) when no line of the field
+        varies (it broadcasts); (trials, lines) otherwise [field unit].
+
+    Examples
+    --------
+    >>> line_parameter([1.0, 2.0], "amount", {(1, "amount"): np.array([5.0, 6.0])}, trials=2)
+    array([[1., 5.],
+           [1., 6.]])
+    """
+    row = np.asarray(own, dtype=float)
+    if trials is None:
+        return row
+    varying = {i: v for (i, name), v in (values or {}).items() if name == field}
+    if not varying:
+        return row[None, :]
+    out = np.repeat(row[None, :], trials, axis=0)
+    for i, v in varying.items():
+        out[:, i] = v
+    return out
+
+
+def _varying(field: str, values: LineValues | None) -> dict[int, FloatArray]:
+    """The lines whose ``field`` varies per trial, by line index."""
+    return {i: v for (i, name), v in (values or {}).items() if name == field}
+
+
+def _stream_timing(case: Case) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
+    """Years, and each stream's first and last active year and ramp [years]."""
+    streams = case.revenue
+    years = np.arange(case.horizon_years + 1)
+    start = np.array([s.start_year for s in streams], dtype=float)
+    end = np.array([case.horizon_years if s.end_year is None else s.end_year for s in streams], dtype=float)
+    ramp = np.array([s.ramp_years for s in streams], dtype=float)
+    return years, start, end, ramp
+
+
+def stream_lines(
+    case: Case,
+    values: LineValues | None = None,
+    trials: int | None = None,
+    streams: Iterable[int] | None = None,
+) -> Iterator[tuple[int, FloatArray]]:
+    """Each revenue stream's benefit per year, one line at a time.
+
+    A stream's benefit is ``amount * fx * capture * margin`` times its yearly
+    multipliers (:func:`schedule`).
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    values : LineValues, optional
+        Per-trial ``annual_amount``, ``capture``, ``margin`` or ``growth`` of
+        some streams (by index in ``case.revenue``); needs ``trials``.
+    trials : int, optional
+        Number of trials; None for no trials axis.
+    streams : iterable of int, optional
+        Indices of the streams to build (default all), in the order given.
+
+    Yields
+    ------
+    tuple of (int, ndarray)
+        The stream's index and its benefit per year, shape (years,) without
+        trials, else (trials or 1, years) [currency].
+    """
+    own = case.revenue
+    amount = line_parameter([s.annual_amount for s in own], "annual_amount", values, trials)
+    capture = line_parameter([s.capture for s in own], "capture", values, trials)
+    margin = line_parameter([s.margin for s in own], "margin", values, trials)
+    fx = np.array([case.fx_rate(s.currency) for s in own], dtype=float)
+    captured = (amount * fx) * (capture * margin)
+    years, start, end, ramp = _stream_timing(case)
+    growth = _varying("growth", values)
+    # Every stream's multipliers at its own growth, in one call; a stream whose growth varies gets its own.
+    shared = schedule(years, start, end, [s.growth for s in own], ramp)
+    for i in range(len(own)) if streams is None else streams:
+        multipliers = schedule(years, start[i], end[i], growth[i], ramp[i]) if i in growth else shared[i]
+        yield i, captured[..., i, None] * multipliers
+
+
+def _pool_lines(case: Case) -> FloatArray:
+    """Full stream amounts per year, before capture, margin and ramp, shape (streams, years) [currency]."""
+    own = case.revenue
+    full_amount = np.array([s.annual_amount * case.fx_rate(s.currency) for s in own], dtype=float)
+    years, start, end, _ = _stream_timing(case)
+    return full_amount[:, None] * schedule(years, start, end, [s.growth for s in own])
+
+
+def item_lines(
+    items: Sequence[CostItem],
+    years: npt.NDArray[np.int64],
+    fx_rate: Callable[[str | None], float] = lambda _: 1.0,
+    values: LineValues | None = None,
+    trials: int | None = None,
+) -> Iterator[FloatArray]:
+    """Each cost item's cost per year, one line at a time, in the items' order.
+
+    Parameters
+    ----------
+    items : sequence of CostItem
+        The items (a bid's costs, or the vendor's costs).
+    years : ndarray of int, shape (n,)
+        ``0..horizon_years`` [years].
+    fx_rate : callable
+        Units of case currency per unit of an item's currency.
+    values : LineValues, optional
+        Per-trial ``amount``, ``percent`` or ``escalation`` of some items (by
+        index in ``items``); needs ``trials``.
+    trials : int, optional
+        Number of trials; None for no trials axis.
+
+    Yields
+    ------
+    ndarray
+        The item's cost per year, shape (n,) without trials, else
+        (trials or 1, n) [currency].
+    """
+    if not items:
+        return
+    amount = line_parameter([c.amount or 0.0 for c in items], "amount", values, trials)
+    percent = line_parameter([c.percent or 0.0 for c in items], "percent", values, trials)
+    amounts = cost_amounts(items, fx_rate, amount, percent)
+    start, end = np.array([cost_years(c, int(years[-1])) for c in items]).T
+    escalation = _varying("escalation", values)
+    shared = schedule(years, start, end, [c.escalation for c in items])
+    for i in range(len(items)):
+        multipliers = schedule(years, start[i], end[i], escalation[i]) if i in escalation else shared[i]
+        yield amounts[..., i, None] * multipliers
+
+
 def cost_lines(
     items: Sequence[CostItem],
     years: npt.NDArray[np.int64],
@@ -272,9 +431,73 @@ def cost_lines(
     """
     if not items:
         return np.zeros((0, years.size))
-    start, end = np.array([cost_years(c, int(years[-1])) for c in items]).T
-    rate = np.array([c.escalation for c in items])
-    return cost_amounts(items, fx_rate)[:, None] * schedule(years, start, end, rate)
+    return np.stack(list(item_lines(items, years, fx_rate)))
+
+
+def streams_in_scope(case: Case, bid: int) -> list[int]:
+    """Indices of the revenue streams in the scope of bid number ``bid`` (all when it has no scope).
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> streams_in_scope(bidfit.load_sample("norway_roaming"), 0)
+    [0]
+    """
+    scope = case.bids[bid].scope
+    return [i for i, s in enumerate(case.revenue) if not scope or s.name in scope]
+
+
+def bid_net_flows(
+    case: Case,
+    trials: int,
+    bids: Sequence[int],
+    stream_values: LineValues | None = None,
+    cost_values: Mapping[int, LineValues] | None = None,
+) -> dict[int, FloatArray]:
+    """Each bid's net cash flow per trial and year, adding the lines one at a time.
+
+    Stream by stream, a stream's line is built once and added to every bid
+    that has it in scope, in the case's order of streams; then each bid's
+    cost items are subtracted, in order. That is the arithmetic and the order
+    of :func:`build_cashflows` (each line on its own, summed over lines), so
+    that trials whose values equal the case's reproduce it bit for bit; and
+    no array of trials x lines x years is ever formed.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    trials : int
+        Number of trials.
+    bids : sequence of int
+        Indices of the bids to build.
+    stream_values : LineValues, optional
+        Per-trial values of the streams' fields.
+    cost_values : mapping of int to LineValues, optional
+        Per-trial values of the cost items' fields, by bid index.
+
+    Returns
+    -------
+    dict of int to ndarray of shape (trials or 1, years)
+        Net cash flow by bid index [currency]; one row when nothing varies.
+    """
+    years = np.arange(case.horizon_years + 1)
+    scopes = {b: set(streams_in_scope(case, b)) for b in bids}
+    taken = [i for i in range(len(case.revenue)) if any(i in scopes[b] for b in bids)]
+    benefits: dict[int, FloatArray] = {}
+    for i, line in stream_lines(case, stream_values, trials, taken):
+        for b in bids:
+            if i in scopes[b]:
+                benefits[b] = benefits[b] + line if b in benefits else line
+    out = {}
+    for b in bids:
+        costs: FloatArray | None = None
+        values = (cost_values or {}).get(b)
+        for line in item_lines(case.bids[b].costs, years, case.fx_rate, values, trials):
+            costs = line if costs is None else costs + line
+        zeros = np.zeros((1, years.size))
+        out[b] = benefits.get(b, zeros) - (zeros if costs is None else costs)
+    return out
 
 
 def build_cashflows(case: Case) -> dict[str, BidCashflows]:
@@ -292,7 +515,7 @@ def build_cashflows(case: Case) -> dict[str, BidCashflows]:
 
     Examples
     --------
-    >>> from bidfit.models import Bid, Case, CostItem, RevenueStream
+    >>> from bidfit.model.case import Bid, Case, CostItem, RevenueStream
     >>> case = Case(name="Demo", horizon_years=2, discount_rate=0.1,
     ...             revenue=[RevenueStream(name="Sales", annual_amount=100, capture=0.5)],
     ...             bids=[Bid(name="A", costs=[CostItem(name="Kit", kind="one_time",
@@ -301,25 +524,18 @@ def build_cashflows(case: Case) -> dict[str, BidCashflows]:
     array([-60.,  50.,  50.])
     """
     years = np.arange(case.horizon_years + 1)
-    horizon = case.horizon_years
-    streams = case.revenue
-    full_amount = np.array([s.annual_amount * case.fx_rate(s.currency) for s in streams])
-    captured = full_amount * np.array([s.capture * s.margin for s in streams])
-    start = np.array([s.start_year for s in streams])
-    end = np.array([horizon if s.end_year is None else s.end_year for s in streams])
-    growth = np.array([s.growth for s in streams])
-    ramp = np.array([s.ramp_years for s in streams])
-    benefit_all = captured[:, None] * schedule(years, start, end, growth, ramp)
-    pool_all = full_amount[:, None] * schedule(years, start, end, growth)
+    empty = np.zeros((0, years.size))
+    benefit_all = np.stack([line for _, line in stream_lines(case)]) if case.revenue else empty
+    pool_all = _pool_lines(case)
 
     result = {}
-    for bid in case.bids:
-        in_scope = [i for i, s in enumerate(streams) if not bid.scope or s.name in bid.scope]
+    for b, bid in enumerate(case.bids):
+        in_scope = streams_in_scope(case, b)
         costs = bid.costs
         result[bid.name] = BidCashflows(
             bid=bid.name,
             years=years,
-            stream_names=tuple(streams[i].name for i in in_scope),
+            stream_names=tuple(case.revenue[i].name for i in in_scope),
             benefit_lines=benefit_all[in_scope],
             pool_lines=pool_all[in_scope],
             cost_names=tuple(c.name for c in costs),
@@ -330,163 +546,3 @@ def build_cashflows(case: Case) -> dict[str, BidCashflows]:
             vendor_cost_lines=cost_lines(bid.vendor_costs, years, case.fx_rate),
         )
     return result
-
-
-def nonfinite_problems(case: Case, flows: Mapping[str, BidCashflows]) -> list[Problem]:
-    """Every input whose cash flows are NaN or infinite, named by its field path.
-
-    The field bounds of :mod:`bidfit.models` keep the flows of a validated
-    case finite; a case built or changed without validation
-    (``model_construct``, ``model_copy(update=...)``) may still overflow.
-    Each problem names the field that causes it: a value that is not a finite
-    number, an FX rate, a ``percent`` of a ``percent_of`` chain, or the growth or
-    escalation that compounds beyond float64 over the active years.
-
-    Parameters
-    ----------
-    case : Case
-        The case the flows were built from.
-    flows : mapping of str to BidCashflows
-        Each bid's arrays, from :func:`build_cashflows`.
-
-    Returns
-    -------
-    list of Problem
-        Empty when every flow and every yearly total is a finite number [currency].
-
-    Examples
-    --------
-    >>> from bidfit.models import Bid, Case, CostItem, RevenueStream
-    >>> case = Case(name="Demo", horizon_years=100, discount_rate=0.1,
-    ...             revenue=[RevenueStream(name="Sales", annual_amount=100)],
-    ...             bids=[Bid(name="A", costs=[CostItem(name="Kit", kind="one_time", amount=60)])])
-    >>> nonfinite_problems(case, build_cashflows(case))
-    []
-    >>> wild = case.model_copy(update={"revenue": [case.revenue[0].model_copy(update={"growth": 1e4})]})
-    >>> with np.errstate(over="ignore"):
-    ...     print(nonfinite_problems(wild, build_cashflows(wild))[0])  # doctest: +ELLIPSIS
-    revenue['Sales'].growth: compounded from year 1 to year 100, the amounts grow beyond ... (found 10000.0; ...)
-    """
-    problems: list[Problem] = []
-    streams = {stream.name: i for i, stream in enumerate(case.revenue)}
-    reported: set[str] = set()
-    for b, bid in enumerate(case.bids):
-        f = flows[bid.name]
-        for name, benefit, pool in zip(f.stream_names, f.benefit_lines, f.pool_lines, strict=True):
-            if name not in reported and not (np.isfinite(benefit).all() and np.isfinite(pool).all()):
-                reported.add(name)
-                problems.append(_stream_problem(case, streams[name]))
-        where, loc = f"bids[{bid.name!r}]", ("bids", b)
-        for attr, lines in (("costs", f.cost_lines), ("vendor_costs", f.vendor_cost_lines)):
-            if lines is not None and not np.isfinite(lines).all():
-                items = getattr(bid, attr)
-                problems += _cost_problems(case, items, lines, f"{where}.{attr}", (*loc, attr))
-        every_line = (f.benefit_lines, f.pool_lines, f.cost_lines, f.vendor_cost_lines)
-        with np.errstate(all="ignore"):  # an overflow is what is being looked for
-            totals = (f.benefits, f.revenue_pool, f.costs, f.vendor_costs, f.net)
-        lines_finite = all(x is None or np.isfinite(x).all() for x in every_line)
-        if lines_finite and not all(np.isfinite(t).all() for t in totals):
-            problems.append(
-                Problem(
-                    where,
-                    "the bid's yearly totals add up to more than can be computed",
-                    expected=f"amounts that add up to less than about {np.finfo(float).max:.2g} a year",
-                    code="out_of_range",
-                    loc=loc,
-                )
-            )
-    return list(dict.fromkeys(problems))  # an FX rate is named once, however many items use it
-
-
-def _not_finite(where: str, loc: tuple[str | int, ...], field: str, value: float) -> Problem:
-    return Problem(
-        f"{where}.{field}",
-        "is not a finite number",
-        found=str(value),
-        expected=FIELD_HINTS.get(field),
-        code="not_finite",
-        loc=(*loc, field),
-    )
-
-
-def _fx_problem(case: Case, currency: str | None) -> Problem:
-    rate = case.fx_rate(currency)
-    return Problem(
-        f"fx[{currency!r}]",
-        "converting with this FX rate gives amounts beyond what can be computed",
-        found=str(rate) if not math.isfinite(rate) else rate,
-        expected=FIELD_HINTS["fx"],
-        code="out_of_range",
-        loc=("fx", currency or ""),
-    )
-
-
-def _growth_problem(
-    where: str, loc: tuple[str | int, ...], field: str, value: float, start: int, end: int
-) -> Problem:
-    return Problem(
-        f"{where}.{field}",
-        f"compounded from year {start} to year {end}, the amounts grow beyond what can be computed",
-        found=value,
-        expected=FIELD_HINTS.get(field),
-        code="out_of_range",
-        loc=(*loc, field),
-    )
-
-
-def _converts(amount: float, case: Case, currency: str | None) -> bool:
-    """True when ``amount`` in ``currency`` is a finite amount in the case currency."""
-    return math.isfinite(case.fx_rate(currency) * amount)
-
-
-def _stream_problem(case: Case, i: int) -> Problem:
-    """The field that makes revenue stream ``i``'s flows NaN or infinite."""
-    stream = case.revenue[i]
-    where, loc = f"revenue[{stream.name!r}]", ("revenue", i)
-    for field in ("annual_amount", "growth", "capture", "margin"):
-        value = getattr(stream, field)
-        if not math.isfinite(value):
-            return _not_finite(where, loc, field, value)
-    if not _converts(stream.annual_amount, case, stream.currency):
-        return _fx_problem(case, stream.currency)
-    end = case.horizon_years if stream.end_year is None else stream.end_year
-    return _growth_problem(where, loc, "growth", stream.growth, stream.start_year, end)
-
-
-def _cost_problems(
-    case: Case, items: Sequence[CostItem], lines: FloatArray, where: str, loc: tuple[str | int, ...]
-) -> list[Problem]:
-    """The fields that make the given cost items' flows NaN or infinite.
-
-    An item that is a share (``percent_of``) of an item whose amount is
-    already not finite is a consequence of it and is not named again.
-    """
-    with np.errstate(all="ignore"):
-        amounts = cost_amounts(items, case.fx_rate)
-    bad_amount = {item.name for item, amount in zip(items, amounts, strict=True) if not math.isfinite(amount)}
-    problems = []
-    for c, (item, line) in enumerate(zip(items, lines, strict=True)):
-        if np.isfinite(line).all():
-            continue
-        item_where, item_loc = f"{where}[{item.name!r}]", (*loc, c)
-        own = {"amount": item.amount, "percent": item.percent, "escalation": item.escalation}
-        bad = [(k, v) for k, v in own.items() if v is not None and not math.isfinite(v)]
-        if bad:
-            problems.append(_not_finite(item_where, item_loc, *bad[0]))
-        elif item.name not in bad_amount:
-            start, end = cost_years(item, case.horizon_years)
-            problems.append(_growth_problem(item_where, item_loc, "escalation", item.escalation, start, end))
-        elif not item.percent_of:
-            problems.append(_fx_problem(case, item.currency))
-        elif bad_amount.isdisjoint(item.percent_of):
-            problems.append(
-                Problem(
-                    f"{item_where}.percent",
-                    "with percent_of the item comes to more than can be computed",
-                    found=item.percent,
-                    expected=FIELD_HINTS["percent"],
-                    code="out_of_range",
-                    loc=(*item_loc, "percent"),
-                )
-            )
-    return problems

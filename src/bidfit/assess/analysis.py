@@ -4,21 +4,25 @@ the finance kernel, the break-even metrics and the rules."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from bidfit import finance, metrics, rules
 from bidfit._format import money
-from bidfit.cashflows import BidCashflows, build_cashflows, nonfinite_problems
-from bidfit.dealroom import customer_ceiling, deal_room
+from bidfit.assess import rules
+from bidfit.assess.dealroom import customer_ceiling, deal_room
+from bidfit.build.cashflows import BidCashflows, build_cashflows
+from bidfit.build.checks import nonfinite_problems
 from bidfit.errors import InputError, Problem
-from bidfit.models import FIELD_HINTS, Case, reference_problems
-from bidfit.results import Analysis, BidAnalysis, Portfolio
+from bidfit.kernel import breakeven, finance
+from bidfit.model.case import FIELD_HINTS, Case, reference_problems
+from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
 
-__all__ = ["KERNEL_FIGURES", "analyze", "analyze_many", "assess", "kernel", "measure"]
+__all__ = ["Figures", "analyze", "analyze_many", "assess", "kernel", "measure"]
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def _finite(value: float) -> float | None:
@@ -32,31 +36,78 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return _finite(numerator / denominator)
 
 
-KERNEL_FIGURES = (
-    "npv",
-    "pv_benefits",
-    "pv_costs",
-    "pv_one_time",
-    "pv_recurring",
-    "pv_pool",
-    "irr",
-    "payback",
-    "discounted_payback",
-    "one_time_price",
-    "annual_fee",
-    "max_one_time_price",
-    "max_annual_fee",
-    "benefit_headroom",
-)
-"""The columns :func:`kernel` returns, in order."""
+@dataclass(frozen=True)
+class Figures:
+    """The finance figures of ``m`` bids, one float array of shape (m,) per figure.
 
-_MAY_NOT_EXIST = frozenset({"irr", "payback", "discounted_payback", "benefit_headroom"})
-_ALWAYS_FINITE = np.array([name not in _MAY_NOT_EXIST for name in KERNEL_FIGURES])
-"""Kernel columns that exist for every bid: NaN or infinite there means the inputs overflow."""
+    The names are those of :class:`bidfit.results.analysis.BidAnalysis`. A figure that
+    may not exist (IRR, paybacks, benefit headroom) is NaN where it does not.
+    Indexing with a bid's position gives that bid's figures (arrays of shape
+    (1,)); iterating gives each bid's in turn.
+
+    Attributes
+    ----------
+    npv : ndarray
+        Net present value to the customer [currency].
+    pv_benefits, pv_costs, pv_one_time_costs, pv_recurring_costs : ndarray
+        Present values of the benefits and of the costs [currency].
+    revenue_pool : ndarray
+        Present value of the revenue pool in scope [currency].
+    irr : ndarray
+        Internal rate of return [1/year].
+    payback_years, discounted_payback_years : ndarray
+        Undiscounted and discounted payback [years].
+    one_time_price : ndarray
+        Total one-time cost as quoted [currency].
+    annual_fee : ndarray
+        Recurring cost of the first year that has one [currency/year].
+    max_one_time_price, max_annual_fee : ndarray
+        Break-even price [currency] and fee [currency/year] (see :mod:`bidfit.kernel.breakeven`).
+    benefit_headroom : ndarray
+        Share the benefits may fall before NPV turns negative [fraction].
+    """
+
+    npv: FloatArray
+    pv_benefits: FloatArray
+    pv_costs: FloatArray
+    pv_one_time_costs: FloatArray
+    pv_recurring_costs: FloatArray
+    revenue_pool: FloatArray
+    irr: FloatArray
+    payback_years: FloatArray
+    discounted_payback_years: FloatArray
+    one_time_price: FloatArray
+    annual_fee: FloatArray
+    max_one_time_price: FloatArray
+    max_annual_fee: FloatArray
+    benefit_headroom: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.npv.size)
+
+    def __getitem__(self, bid: int) -> Figures:
+        """The figures of the bid at position ``bid``, each an array of shape (1,)."""
+        keep = [range(len(self))[bid]]
+        return Figures(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+
+    def __iter__(self) -> Iterator[Figures]:
+        return (self[i] for i in range(len(self)))
+
+    def always_finite(self) -> npt.NDArray[np.bool_]:
+        """True for each bid whose figures that always exist (NPV, PVs, prices, fees) are all finite."""
+        finite = np.ones(len(self), dtype=bool)
+        for f in fields(self):
+            if f.name not in _MAY_NOT_EXIST:
+                finite &= np.isfinite(getattr(self, f.name))
+        return finite
 
 
-def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> np.ndarray:
-    """The finance figures of many bids at once, one row per bid.
+_MAY_NOT_EXIST = frozenset({"irr", "payback_years", "discounted_payback_years", "benefit_headroom"})
+"""Figures that may not exist; NaN or infinite in any other means the inputs overflow."""
+
+
+def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> Figures:
+    """The finance figures of many bids at once.
 
     Horizons may differ: shorter series are padded with years of zero flow,
     which changes none of the figures. Everything runs on stacked 2-D arrays,
@@ -71,12 +122,17 @@ def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (m, 14)
-        Columns :data:`KERNEL_FIGURES`: NPV and the PVs [currency], IRR
-        [1/year], payback and discounted payback [years], the quoted price
-        [currency] and first-year fee [currency/year], the break-even price
-        and fee (see :mod:`bidfit.metrics`) and the benefit headroom
-        [fraction]; NaN where a figure does not exist.
+    Figures
+        One value per bid of each figure; NaN where a figure does not exist.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> from bidfit.build.cashflows import build_cashflows
+    >>> case = bidfit.load_sample("norway_roaming")
+    >>> figures = kernel(case.discount_rate, list(build_cashflows(case).values()))
+    >>> figures.npv.round(2).tolist()
+    [-1533943.78, 343358.93]
     """
     m = len(flows)
     n = max(f.years.size for f in flows)
@@ -94,31 +150,26 @@ def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> np.ndarray:
         horizons[i] = f.years.size - 1
     rate = np.broadcast_to(np.asarray(rates, dtype=float), (m,))
     present = np.asarray(finance.npv(np.tile(rate, 6), series.reshape(6 * m, n))).reshape(6, m)
-    pv_net, pv_b, _, pv_ot, pv_r, _ = present
+    pv_net, pv_b, pv_c, pv_ot, pv_r, pv_pool = present
     net, recurring = series[0], series[4]
     price = series[3].sum(axis=1)
     paying = recurring > 0
     fee = np.where(paying.any(axis=1), recurring[np.arange(m), paying.argmax(axis=1)], 0.0)
-    # Annuity factor of years 1..horizon for each row (used where a bid has no recurring cost).
-    t = np.arange(n)
-    annuity = np.where((t >= 1) & (t <= horizons[:, None]), finance.discount_factors(rate, n - 1), 0.0).sum(
-        axis=1
-    )
-    with np.errstate(all="ignore"):
-        # fee / pv_r first: the product of two large amounts could overflow.
-        max_fee = np.where(pv_r > 0, (pv_b - pv_ot) * (fee / pv_r), (pv_b - pv_ot) / annuity)
-    return np.column_stack(
-        [
-            *present,
-            finance.irr(net),
-            finance.payback(net),
-            finance.discounted_payback(rate, net),
-            price,
-            fee,
-            metrics.max_one_time_price(pv_b, pv_ot, pv_r, price),
-            max_fee,
-            metrics.benefit_headroom(pv_net, pv_b),
-        ]
+    return Figures(
+        npv=pv_net,
+        pv_benefits=pv_b,
+        pv_costs=pv_c,
+        pv_one_time_costs=pv_ot,
+        pv_recurring_costs=pv_r,
+        revenue_pool=pv_pool,
+        irr=np.asarray(finance.irr(net), dtype=float),
+        payback_years=np.asarray(finance.payback(net), dtype=float),
+        discounted_payback_years=np.asarray(finance.discounted_payback(rate, net), dtype=float),
+        one_time_price=price,
+        annual_fee=fee,
+        max_one_time_price=breakeven.max_one_time_price(pv_b, pv_ot, pv_r, price),
+        max_annual_fee=breakeven.max_annual_fee(pv_b, pv_ot, pv_r, fee, rate, horizons),
+        benefit_headroom=breakeven.benefit_headroom(pv_net, pv_b),
     )
 
 
@@ -127,7 +178,7 @@ def measure(
     flows: BidCashflows,
     vendor: str = "",
     min_margin: float | None = None,
-    figures: np.ndarray | None = None,
+    figures: Figures | None = None,
 ) -> BidAnalysis:
     """Compute every metric of one bid from its cash-flow arrays (no flags yet).
 
@@ -136,23 +187,27 @@ def measure(
     case : Case
         The case the bid belongs to (discount rate, horizon, currency).
     flows : BidCashflows
-        The bid's arrays from :func:`bidfit.cashflows.build_cashflows`.
+        The bid's arrays from :func:`bidfit.build.cashflows.build_cashflows`.
     vendor : str
         The bid's vendor, for display.
     min_margin : float, optional
         The vendor's minimum margin; with the vendor's delivery cost in
         ``flows`` it gives the deal room (default 0 when delivery costs exist).
-    figures : ndarray, optional
-        This bid's row of :func:`kernel`, when computed for many bids at once.
+    figures : Figures, optional
+        This bid's figures from :func:`kernel`, when computed for many bids at once.
     """
     rate, horizon = case.discount_rate, case.horizon_years
     costs, net = flows.costs, flows.net
     if figures is None:
-        figures = kernel(rate, [flows])[0]
-    pv_net, pv_b, pv_c, pv_ot, pv_r, pv_pool = (float(v) for v in figures[:6])
-    irr, payback, discounted = (_finite(float(v)) for v in figures[6:9])
-    price, first_fee, max_price, max_fee = (float(v) for v in figures[9:13])
-    headroom = _finite(float(figures[13]))
+        figures = kernel(rate, [flows])
+    pv_net, pv_b, pv_c = float(figures.npv[0]), float(figures.pv_benefits[0]), float(figures.pv_costs[0])
+    pv_ot, pv_r = float(figures.pv_one_time_costs[0]), float(figures.pv_recurring_costs[0])
+    pv_pool = float(figures.revenue_pool[0])
+    irr, payback = _finite(float(figures.irr[0])), _finite(float(figures.payback_years[0]))
+    discounted = _finite(float(figures.discounted_payback_years[0]))
+    price, first_fee = float(figures.one_time_price[0]), float(figures.annual_fee[0])
+    max_price, max_fee = float(figures.max_one_time_price[0]), float(figures.max_annual_fee[0])
+    headroom = _finite(float(figures.benefit_headroom[0]))
     room = None
     if flows.vendor_cost_lines is not None and flows.vendor_cost_lines.size:
         ceiling = customer_ceiling(flows, pv_b, pv_ot, pv_r, price, first_fee, rate, case.policy)
@@ -262,13 +317,13 @@ def analyze(case: Case) -> Analysis:
 
 
 def assess(
-    case: Case, flows: dict[str, BidCashflows], figures: dict[str, np.ndarray] | None = None
+    case: Case, flows: dict[str, BidCashflows], figures: dict[str, Figures] | None = None
 ) -> dict[str, BidAnalysis]:
     """Metrics and findings for the given cash flows of bids of ``case``.
 
     The flows may be variants of the case's own (a scaled price, say): this is
-    how :mod:`bidfit.pricing` tries changes without rebuilding the case.
-    ``figures`` holds each bid's :func:`kernel` row when already computed.
+    how :mod:`bidfit.studies.pricing` tries changes without rebuilding the case.
+    ``figures`` holds each bid's :func:`kernel` figures when already computed.
     """
     bids = {bid.name: bid for bid in case.bids}
     figures = figures or {}
@@ -333,22 +388,22 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
 
 def _finite_figures(
     cases: Sequence[Case], built: Sequence[dict[str, BidCashflows]], *, name_cases: bool = True
-) -> list[dict[str, np.ndarray]]:
-    """Each bid's :func:`kernel` row, all bids of all cases in one run; never a NaN or infinite one.
+) -> list[dict[str, Figures]]:
+    """Each bid's :func:`kernel` figures, all bids of all cases in one run; never a NaN or infinite one.
 
     Parameters
     ----------
     cases : sequence of Case
         The cases.
     built : sequence of dict
-        Each case's cash flows by bid, from :func:`bidfit.cashflows.build_cashflows`.
+        Each case's cash flows by bid, from :func:`bidfit.build.cashflows.build_cashflows`.
     name_cases : bool
         Prefix each problem with the case's position and name.
 
     Returns
     -------
-    list of dict of str to ndarray
-        Per case, each bid's kernel row. A figure that may not exist (IRR,
+    list of dict of str to Figures
+        Per case, each bid's figures. A figure that may not exist (IRR,
         payback, headroom) is NaN where it does not.
 
     Raises
@@ -364,7 +419,7 @@ def _finite_figures(
     ]
     _raise_problems(cases, problems, name_cases)
     rows = [(i, name, f) for i, by_bid in enumerate(built) for name, f in by_bid.items()]
-    figures: list[dict[str, np.ndarray]] = [{} for _ in cases]
+    figures: list[dict[str, Figures]] = [{} for _ in cases]
     if not rows:
         return figures
     with np.errstate(all="ignore"):
@@ -409,9 +464,9 @@ def _rate_problems(case: Case) -> list[Problem]:
     ]
 
 
-def _figure_problems(case: Case, figures: dict[str, np.ndarray]) -> list[Problem]:
+def _figure_problems(case: Case, figures: dict[str, Figures]) -> list[Problem]:
     """The discount rate, when discounting finite flows gives NaN or infinite figures."""
-    bids = [name for name, row in figures.items() if not np.isfinite(row[_ALWAYS_FINITE]).all()]
+    bids = [name for name, row in figures.items() if not row.always_finite().all()]
     if not bids:
         return []
     return [

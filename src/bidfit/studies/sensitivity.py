@@ -38,19 +38,22 @@ and ``flip_note`` says why.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bidfit import _format as fmt
 from bidfit.errors import InputError
-from bidfit.models import FIELD_BOUNDS, Case, reference_problems, resolve_target
-from bidfit.simulation import npv_at
+from bidfit.model.case import FIELD_BOUNDS, Case, reference_problems, resolve_target
+from bidfit.results.base import Blocks, Result
+from bidfit.studies.simulation import npv_at
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
-__all__ = ["LINEAR_FIELDS", "RATE_SEARCH", "input_targets", "sensitivity"]
+__all__ = ["LINEAR_FIELDS", "RATE_SEARCH", "Sensitivity", "input_targets", "sensitivity"]
 
 LINEAR_FIELDS = frozenset({"annual_amount", "capture", "margin", "amount", "percent"})
 """Inputs in which NPV is linear: swung relatively, flip value solved exactly."""
@@ -212,7 +215,50 @@ def _flip_rate(
     return flip, "root-find", note
 
 
-def sensitivity(case: Case, bid: str, swing: float = 0.2, *, rate_swing: float = 0.02) -> pd.DataFrame:
+@dataclass(frozen=True, repr=False)
+class Sensitivity(Result):
+    """One-at-a-time swings of every input of a bid, ranked, with each input's flip value.
+
+    Attributes
+    ----------
+    bid : str
+        The bid.
+    currency : str
+        The case currency.
+    swing : float
+        Relative swing of amounts and shares [fraction].
+    rate_swing : float
+        Absolute swing of growth, escalation and the discount rate [1/year].
+    summary : pandas.DataFrame
+        Indexed by ``input`` (the uncertainty target), sorted by ``npv_range``,
+        largest first. Columns: ``label``; ``base_value``, ``low_value``,
+        ``high_value`` [field unit]; ``npv_low``, ``npv_high`` (NPV at the low
+        and high value), ``npv_range`` (``|npv_high - npv_low|``), ``base_npv``
+        [currency]; ``flip_value`` (the input's value at which NPV = 0; NaN
+        where NPV keeps its sign) [field unit]; ``flip_method`` (``'exact'`` or
+        ``'root-find'``); ``flip_note`` (the flip in words, or why there is
+        none). ``attrs`` holds ``bid``, ``currency``, ``swing`` and ``rate_swing``.
+    """
+
+    bid: str
+    currency: str
+    swing: float
+    rate_swing: float
+    summary: pd.DataFrame
+
+    def plot(self, ax: Axes | None = None, max_inputs: int = 12) -> Axes:
+        """Tornado chart of the most influential inputs (see :func:`bidfit.present.plots.tornado`)."""
+        from bidfit.present.plots import tornado
+
+        return tornado(self, ax=ax, max_inputs=max_inputs)
+
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_sensitivity
+
+        return describe_sensitivity(self)
+
+
+def sensitivity(case: Case, bid: str, swing: float = 0.2, *, rate_swing: float = 0.02) -> Sensitivity:
     """One-at-a-time swings of every input of a bid, ranked, with each input's flip value.
 
     Parameters
@@ -230,15 +276,9 @@ def sensitivity(case: Case, bid: str, swing: float = 0.2, *, rate_swing: float =
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed by ``input`` (the uncertainty target), sorted by ``npv_range``,
-        largest first. Columns: ``label``; ``base_value``, ``low_value``,
-        ``high_value`` [field unit]; ``npv_low``, ``npv_high`` (NPV at the low
-        and high value), ``npv_range`` (``|npv_high - npv_low|``), ``base_npv``
-        [currency]; ``flip_value`` (the input's value at which NPV = 0; NaN
-        where NPV keeps its sign) [field unit]; ``flip_method`` (``'exact'`` or ``'root-find'``);
-        ``flip_note`` (the flip in words, or why there is none). ``attrs``
-        holds ``bid``, ``currency``, ``swing`` and ``rate_swing``.
+    Sensitivity
+        The ranked table as ``.summary`` (see :class:`Sensitivity`), drawn
+        as a tornado by ``.plot()``.
 
     Raises
     ------
@@ -250,7 +290,7 @@ def sensitivity(case: Case, bid: str, swing: float = 0.2, *, rate_swing: float =
     Examples
     --------
     >>> import bidfit
-    >>> table = bidfit.sensitivity(bidfit.load_sample("norway_roaming"), "Vendor A")
+    >>> table = bidfit.sensitivity(bidfit.load_sample("norway_roaming"), "Vendor A").summary
     >>> table.index[0]
     'revenue.Outbound roaming.annual_amount'
     >>> round(table.loc["revenue.Outbound roaming.annual_amount", "flip_value"])
@@ -293,4 +333,4 @@ def sensitivity(case: Case, bid: str, swing: float = 0.2, *, rate_swing: float =
     table.index.name = "input"
     table = table.sort_values("npv_range", ascending=False, kind="stable")
     table.attrs.update({"bid": bid, "currency": case.currency, "swing": swing, "rate_swing": rate_swing})
-    return table
+    return Sensitivity(bid, case.currency, swing, rate_swing, table)

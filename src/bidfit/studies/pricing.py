@@ -34,20 +34,21 @@ import numpy as np
 import numpy.typing as npt
 
 from bidfit import _format as fmt
-from bidfit import finance
-from bidfit.analysis import KERNEL_FIGURES, analyze, assess, kernel
-from bidfit.cashflows import BidCashflows, build_cashflows
-from bidfit.dealroom import delivery_pv, vendor_margin
+from bidfit.assess.analysis import Figures, analyze, assess, kernel
+from bidfit.assess.dealroom import delivery_pv, vendor_margin
+from bidfit.build.cashflows import BidCashflows, build_cashflows
 from bidfit.errors import InputError, Problem
 from bidfit.flags import FAILING_SEVERITIES, Flag, Lever
-from bidfit.metrics import annuity_factor
-from bidfit.models import MAX_HORIZON_YEARS, Bid, Case, Policy, reference_problems
-from bidfit.results import BidAnalysis, Verdict
+from bidfit.kernel import finance
+from bidfit.kernel.breakeven import annuity_factor
+from bidfit.model.case import MAX_HORIZON_YEARS, Bid, Case, Policy, reference_problems
+from bidfit.results.analysis import BidAnalysis, Verdict
+from bidfit.results.base import Blocks, Result
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from bidfit.dealroom import DealRoom
+    from bidfit.assess.dealroom import DealRoom
 
 __all__ = [
     "CompetitorInference",
@@ -198,8 +199,8 @@ def _boundaries(flows: BidCashflows, scaled: str) -> tuple[float | None, float |
     return payback, running
 
 
-@dataclass(frozen=True)
-class LeverChange:
+@dataclass(frozen=True, repr=False)
+class LeverChange(Result):
     """The smallest change of one lever that makes a bid pass.
 
     Attributes
@@ -227,9 +228,14 @@ class LeverChange:
         """True when this lever alone can make the bid pass."""
         return self.needed is not None
 
+    def _blocks(self) -> Blocks:
+        from bidfit.present.pricing import describe_lever_change
+
+        return describe_lever_change(self)
+
 
 @dataclass(frozen=True, repr=False)
-class WhatItTakes:
+class WhatItTakes(Result):
     """What it takes for one bid to pass the customer's policy, lever by lever.
 
     Attributes
@@ -258,7 +264,7 @@ class WhatItTakes:
         return next(c for c in self.changes if c.lever == lever)
 
     @property
-    def table(self) -> pd.DataFrame:
+    def summary(self) -> pd.DataFrame:
         """The changes as a DataFrame indexed by lever."""
         import pandas as pd
 
@@ -305,15 +311,10 @@ class WhatItTakes:
         figures = {f"{c.lever}_change": c.change for c in self.changes}
         return Flag("WHAT_IT_TAKES", "info", self.sentence, lever, figures)
 
-    def __repr__(self) -> str:
-        from bidfit.present.pricing import render_what_it_takes
+    def _blocks(self) -> Blocks:
+        from bidfit.present.pricing import describe_what_it_takes
 
-        return render_what_it_takes(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.pricing import render_what_it_takes_html
-
-        return render_what_it_takes_html(self)
+        return describe_what_it_takes(self)
 
 
 def _price_lever(
@@ -383,9 +384,6 @@ def _benefit_lever(
     )
 
 
-_NPV, _PAYBACK = KERNEL_FIGURES.index("npv"), KERNEL_FIGURES.index("payback")
-
-
 def _blocks(policy: Policy, code: str, fail_on: FailOn) -> bool:
     """True when finding ``code``, an error as the rules raise it, fails a bid at ``fail_on`` under ``policy``."""
     return policy.severity.get(code, "error") in FAILING_SEVERITIES[fail_on]
@@ -435,7 +433,7 @@ def _term_lever(case: Case, model: Bid, fail_on: FailOn) -> LeverChange:
     )
     cut = [_cut_to(full, h) for h in candidates]
     rows = kernel([case.discount_rate] * len(cut), cut)
-    doomed = _sure_to_fail(case.policy, fail_on, rows[:, _NPV], rows[:, _PAYBACK], 0.0)
+    doomed = _sure_to_fail(case.policy, fail_on, rows.npv, rows.payback_years, 0.0)
     for h, flows, row, hopeless in zip(candidates, cut, rows, doomed, strict=True):
         if hopeless:
             continue
@@ -769,7 +767,7 @@ def what_it_takes(
 
 
 @dataclass(frozen=True, repr=False)
-class OptionsResult:
+class OptionsResult(Result):
     """Every combination of a bid's scope options.
 
     Attributes
@@ -792,7 +790,7 @@ class OptionsResult:
     recommended: dict[str, object] | None
 
     @property
-    def table(self) -> pd.DataFrame:
+    def summary(self) -> pd.DataFrame:
         """The combinations as a DataFrame, one row each, best customer NPV first."""
         import pandas as pd
 
@@ -800,15 +798,10 @@ class OptionsResult:
         frame["options"] = [" + ".join(o) if o else "(base)" for o in frame["options"]]
         return frame.set_index("options").sort_values("npv", ascending=False)
 
-    def __repr__(self) -> str:
-        from bidfit.present.pricing import render_options
+    def _blocks(self) -> Blocks:
+        from bidfit.present.pricing import describe_options
 
-        return render_options(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.pricing import render_options_html
-
-        return render_options_html(self)
+        return describe_options(self)
 
 
 def scope_options(case: Case, bid: str) -> OptionsResult:
@@ -932,7 +925,7 @@ def _in_full(
     return out
 
 
-def _assess_alone(case: Case, bid: Bid, flows: BidCashflows, figures: np.ndarray) -> BidAnalysis:
+def _assess_alone(case: Case, bid: Bid, flows: BidCashflows, figures: Figures) -> BidAnalysis:
     return assess(_bid_case(case, bid), {bid.name: flows}, {bid.name: figures})[bid.name]
 
 
@@ -942,7 +935,7 @@ def _vendor_accepts(margin: float | None, min_margin: float) -> bool:
 
 
 @dataclass(frozen=True, repr=False)
-class CompetitorInference:
+class CompetitorInference(Result):
     """What a competitor's known price implies, against one of our bids.
 
     The competitor is assumed to address the same scope, with its one-time
@@ -998,13 +991,10 @@ class CompetitorInference:
             )
         return text
 
-    def __repr__(self) -> str:
-        return self.sentence
+    def _blocks(self) -> Blocks:
+        from bidfit.present.pricing import describe_competitor
 
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        return f"<p>{escape(self.sentence)}</p>"
+        return describe_competitor(self)
 
 
 def competitor_inference(
@@ -1065,7 +1055,7 @@ def competitor_inference(
 
 
 @dataclass(frozen=True, repr=False)
-class PricingRoom:
+class PricingRoom(Result):
     """Both sides of one bid in one view: ceiling, floor, options, what it takes, competitor.
 
     Attributes
@@ -1092,23 +1082,47 @@ class PricingRoom:
         return self.analysis.deal_room
 
     @property
-    def table(self) -> pd.DataFrame:
-        """The pricing figures as a two-column DataFrame (figure, value)."""
+    def summary(self) -> pd.DataFrame:
+        """The pricing figures, one row each (index ``figure``, column ``value``).
+
+        Quoted ``one_time_price`` [currency] and ``annual_fee`` [currency/year];
+        the customer's ``ceiling_price`` and ``ceiling_fee``; with a deal room,
+        the vendor's ``floor_price`` and ``floor_fee``, ``vendor_margin`` and
+        ``min_margin`` [fraction], and the deal room's ``price_low``,
+        ``price_high``, ``fee_low`` and ``fee_high`` (NaN where there is none).
+        """
         import pandas as pd
 
-        from bidfit.present.pricing import pricing_rows
+        a = self.analysis
+        figures: dict[str, float | None] = {
+            "one_time_price": a.one_time_price,
+            "annual_fee": a.annual_fee,
+            "ceiling_price": a.ceiling.price,
+            "ceiling_fee": a.ceiling.fee,
+        }
+        deal = a.deal_room
+        if deal is not None:
+            no_range = (None, None)
+            price_low, price_high = deal.price_range or no_range
+            fee_low, fee_high = deal.fee_range or no_range
+            figures |= {
+                "floor_price": deal.floor_price,
+                "floor_fee": deal.floor_fee,
+                "vendor_margin": deal.vendor_margin,
+                "min_margin": deal.min_margin,
+                "price_low": price_low,
+                "price_high": price_high,
+                "fee_low": fee_low,
+                "fee_high": fee_high,
+            }
+        frame = pd.DataFrame({"value": pd.Series(figures, dtype=float)})
+        frame.index.name = "figure"
+        return frame
 
-        return pd.DataFrame(pricing_rows(self), columns=["figure", "value"]).set_index("figure")
+    def _blocks(self) -> Blocks:
+        from bidfit.present.pricing import describe_pricing
 
-    def __repr__(self) -> str:
-        from bidfit.present.pricing import render_pricing
-
-        return render_pricing(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.pricing import render_pricing_html
-
-        return render_pricing_html(self)
+        return describe_pricing(self)
 
 
 def pricing_room(

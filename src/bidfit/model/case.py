@@ -829,7 +829,7 @@ def _percent_amount_problems(
     """
     import numpy as np
 
-    from bidfit.cashflows import cost_amounts  # it imports this module
+    from bidfit.build.cashflows import cost_amounts  # it imports this module
 
     if not any(item.percent_of for item in items):
         return []

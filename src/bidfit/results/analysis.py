@@ -2,9 +2,9 @@
 
 Numbers are plain floats (``None`` where a metric does not exist, with the
 reason in ``notes``); tables are pandas DataFrames built on demand, so the
-review gate never imports pandas. One formatter (:mod:`bidfit.present.text`,
-:mod:`bidfit.present.html`) drives ``repr`` in a terminal and the rich display
-in Jupyter.
+review gate never imports pandas. Each result describes itself once as presentation blocks
+(:class:`bidfit.results.base.Result`), which drive ``repr`` in a terminal and
+the rich display in Jupyter.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from bidfit import finance
-from bidfit.cashflows import BidCashflows
-from bidfit.dealroom import Ceiling, DealRoom, customer_ceiling
+from bidfit.assess.dealroom import Ceiling, DealRoom, customer_ceiling
+from bidfit.build.cashflows import BidCashflows
 from bidfit.flags import Flag
-from bidfit.models import Policy
+from bidfit.kernel import finance
+from bidfit.model.case import Policy
+from bidfit.results.base import Blocks, Result
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from bidfit.models import Case
+    from bidfit.model.case import Case
 
 __all__ = ["Analysis", "BidAnalysis", "Portfolio", "Verdict", "verdict_of"]
 
@@ -49,7 +50,7 @@ def verdict_of(flags: tuple[Flag, ...] | list[Flag]) -> Verdict:
 
 
 @dataclass(frozen=True, repr=False)
-class BidAnalysis:
+class BidAnalysis(Result):
     """What one bid means for the customer.
 
     Money is in the case currency; PV is at the case's discount rate with
@@ -264,15 +265,10 @@ class BidAnalysis:
             "warnings": len(self.warnings),
         }
 
-    def __repr__(self) -> str:
-        from bidfit.present.text import render_bid
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_bid
 
-        return render_bid(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.html import render_bid_html
-
-        return render_bid_html(self)
+        return describe_bid(self)
 
     def plot(self, kind: str = "cumulative", ax: Any = None, **options: Any) -> Any:
         """Plot this bid: ``'cumulative'``, ``'benefits_costs'`` or ``'deal_map'``.
@@ -295,7 +291,7 @@ def _figures_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, repr=False)
-class Analysis:
+class Analysis(Result):
     """The analysis of every bid of a case.
 
     Attributes
@@ -345,15 +341,10 @@ class Analysis:
         """Each bid's verdict by name."""
         return {name: r.verdict for name, r in self.bids.items()}
 
-    def __repr__(self) -> str:
-        from bidfit.present.text import render_analysis
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_analysis
 
-        return render_analysis(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.html import render_analysis_html
-
-        return render_analysis_html(self)
+        return describe_analysis(self)
 
     def plot(self, kind: str = "comparison", bid: str | None = None, ax: Any = None, **options: Any) -> Any:
         """Plot the bids side by side (``'comparison'``) or one bid's ``kind`` of plot.
@@ -369,7 +360,7 @@ class Analysis:
 
 
 @dataclass(frozen=True, repr=False)
-class Portfolio:
+class Portfolio(Result):
     """The analyses of many cases (see :func:`bidfit.analyze_many`).
 
     Attributes
@@ -408,8 +399,7 @@ class Portfolio:
                 counts[result.verdict] += 1
         return counts
 
-    def __repr__(self) -> str:
-        counts = self.verdict_counts
-        return f"Portfolio of {len(self)} cases, {sum(counts.values())} bids: " + ", ".join(
-            f"{v} {k}" for k, v in counts.items()
-        )
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_portfolio
+
+        return describe_portfolio(self)

@@ -30,16 +30,29 @@ __all__ = [
 ArrayOrFloat = npt.ArrayLike
 
 
-def annuity_factor(rate: ArrayOrFloat, horizon_years: int) -> np.ndarray:
+def annuity_factor(rate: ArrayOrFloat, horizon_years: int | npt.ArrayLike) -> np.ndarray:
     """PV of 1 paid at the end of each year ``1..horizon_years`` [years].
+
+    Parameters
+    ----------
+    rate : array_like
+        Discount rate [1/year].
+    horizon_years : int or array_like of int
+        The horizon [years]; an array gives one horizon per rate.
 
     Examples
     --------
     >>> round(float(annuity_factor(0.1, 3)), 6)  # 1/1.1 + 1/1.21 + 1/1.331
     2.486852
+    >>> annuity_factor([0.1, 0.1], [1, 2]).round(6).tolist()
+    [0.909091, 1.735537]
     """
-    t = np.arange(1, horizon_years + 1)
-    return ((1.0 + np.asarray(rate, dtype=float)[..., None]) ** -t).sum(axis=-1)
+    horizons = np.asarray(horizon_years)
+    t = np.arange(1, int(horizons.max(initial=0)) + 1)
+    factors = (1.0 + np.asarray(rate, dtype=float)[..., None]) ** -t
+    if horizons.ndim == 0:
+        return factors.sum(axis=-1)
+    return np.where(t <= horizons[..., None], factors, 0.0).sum(axis=-1)
 
 
 def max_one_time_price(
@@ -95,7 +108,7 @@ def max_annual_fee(
     pv_recurring: ArrayOrFloat,
     first_fee: ArrayOrFloat,
     rate: ArrayOrFloat,
-    horizon_years: int,
+    horizon_years: int | npt.ArrayLike,
 ) -> np.ndarray:
     """The first operating year's total recurring cost at which NPV is zero [currency/year].
 
@@ -111,8 +124,8 @@ def max_annual_fee(
         Total recurring cost in the first year that has one [currency/year].
     rate : array_like
         The customer's discount rate [1/year].
-    horizon_years : int
-        The horizon [years].
+    horizon_years : int or array_like of int
+        The horizon [years], or one per bid.
 
     Notes
     -----

@@ -1,14 +1,14 @@
 """Monte Carlo simulation: how sure is it that the customer is better off?
 
-:func:`simulate` draws every input that has an :class:`~bidfit.models.Uncertainty`
+:func:`simulate` draws every input that has an :class:`~bidfit.model.case.Uncertainty`
 from its distribution, many times over, and computes each bid's NPV and payback
 for every draw (a *trial*). The result says how often the customer is worse off
 (NPV < 0), with the standard error of that estimate, and what range of NPV and
 payback to expect.
 
-The cash flows of all trials are built by the same array functions as the
-deterministic analysis (:func:`bidfit.cashflows.schedule`, the finance kernel),
-with a leading trials axis: there is no Python loop per trial. Memory stays
+The cash flows of all trials are built by the same line builder as the
+deterministic analysis (:func:`bidfit.build.cashflows.bid_net_flows`, then the
+finance kernel), with a leading trials axis: there is no Python loop per trial. Memory stays
 bounded whatever the number of trials, of uncertain inputs, of line items
 and of years: the inputs of at most :data:`DRAW_BYTES` worth of trials are
 held at once, the cash flows are built a *step* of trials at a time, the
@@ -28,7 +28,7 @@ Sampling
 ``uniform(low, high)``
     Uniform on ``[low, high)``.
 ``normal(mean, sd)``
-    Normal, truncated to the field's valid range (:data:`~bidfit.models.FIELD_BOUNDS`:
+    Normal, truncated to the field's valid range (:data:`~bidfit.model.case.FIELD_BOUNDS`:
     a capture stays within 0..1, an amount is never negative, a rate stays
     above -100 %) by rejection: draws outside are discarded and replaced, so
     the values follow the normal density restricted to the range.
@@ -80,13 +80,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from bidfit import finance
-from bidfit.cashflows import cost_amounts, cost_years, schedule
+from bidfit.assess.rules import loss_probability_flag
+from bidfit.build.cashflows import bid_net_flows
 from bidfit.errors import InputError, Problem
 from bidfit.flags import Flag
-from bidfit.models import FIELD_BOUNDS, Case, Uncertainty, reference_problems, resolve_target
-from bidfit.results import Verdict, verdict_of
-from bidfit.rules import loss_probability_flag
+from bidfit.kernel import finance
+from bidfit.model.case import FIELD_BOUNDS, Case, Uncertainty, reference_problems, resolve_target
+from bidfit.results.analysis import Verdict, verdict_of
+from bidfit.results.base import Blocks, Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,7 +108,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 Key = tuple[str, int, int, str]
-"""An input as :func:`bidfit.models.resolve_target` returns it: kind, index, item, field."""
+"""An input as :func:`bidfit.model.case.resolve_target` returns it: kind, index, item, field."""
 
 BLOCK_TRIALS = 8192
 """Trials drawn from one random stream; chunks are whole numbers of blocks [trials]."""
@@ -219,7 +220,7 @@ def draw(
         Number of values [trials].
     field_name : str, optional
         The target field (``capture``, ``amount``, ...), whose range from
-        :data:`~bidfit.models.FIELD_BOUNDS` truncates the draws; default the
+        :data:`~bidfit.model.case.FIELD_BOUNDS` truncates the draws; default the
         last part of ``entry.target``.
 
     Returns
@@ -505,98 +506,6 @@ def sample_inputs(case: Case, trials: int = 10_000, seed: int | None = None) -> 
 # --------------------------------------------------------------------------
 
 
-def _param(base: Sequence[float], columns: Mapping[int, FloatArray], size: int) -> FloatArray:
-    """Base values as a (1, n) row, or (size, n) with the varying columns filled in."""
-    row = np.asarray(base, dtype=float)[None, :]
-    if not columns:
-        return row
-    out = np.repeat(row, size, axis=0)
-    for j, values in columns.items():
-        out[:, j] = values
-    return out
-
-
-def _columns(
-    values: Mapping[Key, FloatArray], kind: str, index: int, field_name: str
-) -> dict[int, FloatArray]:
-    """The varying columns of one field: stream index (revenue) or item index (cost of bid ``index``)."""
-    if kind == "revenue":
-        return {k[1]: v for k, v in values.items() if k[0] == "revenue" and k[3] == field_name}
-    return {k[2]: v for k, v in values.items() if k[0] == "cost" and k[1] == index and k[3] == field_name}
-
-
-def _benefits(
-    case: Case, values: Mapping[Key, FloatArray], size: int, bids: Sequence[int]
-) -> dict[int, FloatArray]:
-    """Each bid's benefit per year, shape (size or 1, years) [currency].
-
-    Stream by stream: a stream's line (first-year benefit times its yearly
-    multipliers) is built on its own and added to every bid that has it in
-    scope, in the case's order of streams. That is the arithmetic and the
-    order of :func:`bidfit.cashflows.build_cashflows` (each line on its own,
-    ``lines.sum(axis=0)``), so that a simulation with zero-width
-    distributions reproduces the analysis bit for bit; and no array of
-    trials x streams x years is ever formed, however many streams vary.
-    """
-    streams = case.revenue
-    years = np.arange(case.horizon_years + 1)
-    amount = _param(
-        [s.annual_amount for s in streams], _columns(values, "revenue", -1, "annual_amount"), size
-    )
-    capture = _param([s.capture for s in streams], _columns(values, "revenue", -1, "capture"), size)
-    margin = _param([s.margin for s in streams], _columns(values, "revenue", -1, "margin"), size)
-    growth = _columns(values, "revenue", -1, "growth")
-    fx = np.array([case.fx_rate(s.currency) for s in streams])
-    captured = (amount * fx) * (capture * margin)
-    start = np.array([s.start_year for s in streams])
-    end = np.array([case.horizon_years if s.end_year is None else s.end_year for s in streams])
-    ramp = np.array([s.ramp_years for s in streams])
-    # Every stream's multipliers at its own growth, in one call; a stream whose growth varies gets its own.
-    shared = schedule(years, start, end, [s.growth for s in streams], ramp)
-    scopes = {b: set(_in_scope(case, b)) for b in bids}
-    totals: dict[int, FloatArray] = {}
-    for i in range(len(streams)):
-        takers = [b for b in bids if i in scopes[b]]
-        if not takers:
-            continue
-        multipliers = schedule(years, start[i], end[i], growth[i], ramp[i]) if i in growth else shared[i]
-        line = captured[:, i, None] * multipliers
-        for b in takers:
-            totals[b] = totals[b] + line if b in totals else line
-    return {b: totals.get(b, np.zeros((1, years.size))) for b in bids}
-
-
-def _cost_total(case: Case, b: int, values: Mapping[Key, FloatArray], size: int) -> FloatArray:
-    """Total cost per year of bid number ``b``, shape (size or 1, years) [currency].
-
-    Resolves ``percent_of`` on arrays with :func:`bidfit.cashflows.cost_amounts`,
-    then adds the items' lines one by one, in order, as :func:`_benefits` does.
-    """
-    bid = case.bids[b]
-    years = np.arange(case.horizon_years + 1)
-    items = bid.costs
-    if not items:
-        return np.zeros((1, years.size))
-    amount = _param([c.amount or 0.0 for c in items], _columns(values, "cost", b, "amount"), size)
-    percent = _param([c.percent or 0.0 for c in items], _columns(values, "cost", b, "percent"), size)
-    escalation = _columns(values, "cost", b, "escalation")
-    amounts = cost_amounts(items, case.fx_rate, amount, percent)
-    start, end = np.array([cost_years(c, case.horizon_years) for c in items]).T
-    shared = schedule(years, start, end, [c.escalation for c in items])
-    total: FloatArray | None = None
-    for i in range(len(items)):
-        multipliers = schedule(years, start[i], end[i], escalation[i]) if i in escalation else shared[i]
-        line = amounts[:, i, None] * multipliers
-        total = line if total is None else total + line
-    assert total is not None
-    return total
-
-
-def _in_scope(case: Case, b: int) -> list[int]:
-    scope = case.bids[b].scope
-    return [i for i, s in enumerate(case.revenue) if not scope or s.name in scope]
-
-
 def _resolve_values(case: Case, values: Mapping[str, npt.ArrayLike]) -> tuple[dict[Key, FloatArray], int]:
     """Values by resolved key, each a 1-D array, and their common length."""
     resolved = {resolve_target(case, t): np.atleast_1d(np.asarray(v, dtype=float)) for t, v in values.items()}
@@ -609,13 +518,18 @@ def _resolve_values(case: Case, values: Mapping[str, npt.ArrayLike]) -> tuple[di
 def _net_by_key(
     case: Case, values: Mapping[Key, FloatArray], size: int, bids: Sequence[int]
 ) -> dict[str, FloatArray]:
-    benefits = _benefits(case, values, size, bids)
+    """Each bid's net cash flow per trial and year, shape (size, years), by bid name [currency]."""
+    stream_values = {(k[1], k[3]): v for k, v in values.items() if k[0] == "revenue"}
+    cost_values: dict[int, dict[tuple[int, str], FloatArray]] = {}
+    for k, v in values.items():
+        if k[0] == "cost":
+            cost_values.setdefault(k[1], {})[(k[2], k[3])] = v
+    nets = bid_net_flows(case, size, bids, stream_values, cost_values)
     years = case.horizon_years + 1
-    out = {}
-    for b in bids:
-        net = benefits[b] - _cost_total(case, b, values, size)
-        out[case.bids[b].name] = np.ascontiguousarray(np.broadcast_to(net, (size, years)))
-    return out
+    return {
+        case.bids[b].name: np.ascontiguousarray(np.broadcast_to(net, (size, years)))
+        for b, net in nets.items()
+    }
 
 
 def net_flows(
@@ -780,7 +694,7 @@ def _payback_quantiles(payback: FloatArray) -> tuple[float | None, float | None,
 
 
 @dataclass(frozen=True, repr=False)
-class SimulatedBid:
+class SimulatedBid(Result):
     """The simulated outcomes of one bid.
 
     Attributes
@@ -837,7 +751,7 @@ class SimulatedBid:
 
     @property
     def verdict(self) -> Verdict:
-        """The verdict of the simulation's own findings (see :func:`bidfit.results.verdict_of`)."""
+        """The verdict of the simulation's own findings (see :func:`bidfit.results.analysis.verdict_of`)."""
         return verdict_of(self.flags)
 
     def histogram(self, bins: int = 40) -> pd.DataFrame:
@@ -879,15 +793,10 @@ class SimulatedBid:
 
         return npv_histogram(self, ax=ax, bins=bins)
 
-    def __repr__(self) -> str:
-        from bidfit.present.text import render_simulated_bid
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_simulated_bid
 
-        return render_simulated_bid(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.html import render_simulated_bid_html
-
-        return render_simulated_bid_html(self)
+        return describe_simulated_bid(self)
 
 
 def histogram_edges(values: FloatArray, bins: int) -> FloatArray:
@@ -914,7 +823,7 @@ def histogram_edges(values: FloatArray, bins: int) -> FloatArray:
 
 
 @dataclass(frozen=True, repr=False)
-class Simulation:
+class Simulation(Result):
     """The result of :func:`simulate`.
 
     Attributes
@@ -974,15 +883,10 @@ class Simulation:
         name = bid if bid is not None else next(iter(self.bids))
         return self.bids[name].plot(ax=ax, bins=bins)
 
-    def __repr__(self) -> str:
-        from bidfit.present.text import render_simulation
+    def _blocks(self) -> Blocks:
+        from bidfit.present.view import describe_simulation
 
-        return render_simulation(self)
-
-    def _repr_html_(self) -> str:
-        from bidfit.present.html import render_simulation_html
-
-        return render_simulation_html(self)
+        return describe_simulation(self)
 
 
 # --------------------------------------------------------------------------
@@ -1152,7 +1056,7 @@ def simulate(
     problems = reference_problems(case)
     if problems:
         raise InputError(problems)
-    from bidfit.analysis import analyze
+    from bidfit.assess.analysis import analyze
 
     base = analyze(case)
     plan = _plan(case)

@@ -15,12 +15,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from bidfit import metrics
 from bidfit._format import money, percent, ratio, year_list
-from bidfit.dealroom import scale_for_payback
+from bidfit.assess.dealroom import scale_for_payback
 from bidfit.flags import Flag, Lever, Severity, by_severity
-from bidfit.models import Case, Policy
-from bidfit.results import BidAnalysis
+from bidfit.kernel import breakeven
+from bidfit.model.case import Case, Policy
+from bidfit.results.analysis import BidAnalysis
 
 __all__ = ["RULES", "evaluate", "loss_probability_flag", "remedy"]
 
@@ -58,13 +58,13 @@ def remedy(
 
     Scaling all one-time costs together gives the largest acceptable price;
     scaling all recurring costs together gives the largest acceptable fee
-    (see :mod:`bidfit.metrics`). The lever named is the one that needs the
+    (see :mod:`bidfit.kernel.breakeven`). The lever named is the one that needs the
     smaller relative cut; when neither alone is enough, the lever is scope.
 
     Parameters
     ----------
     bid : BidAnalysis
-        The bid's metrics.
+        The bid's breakeven.
     allowed_cost : float
         The cost the customer can accept [currency]: the PV of benefits to
         break even, ``PV_benefits / ratio`` to meet a benefit/cost ratio.
@@ -87,8 +87,10 @@ def remedy(
         one_time, recurring, rate = bid.pv_one_time_costs, bid.pv_recurring_costs, bid.discount_rate
     else:
         one_time, recurring, rate = price, float(bid.flows.recurring_costs.sum()), 0.0
-    price_limit = float(metrics.max_one_time_price(allowed_cost, one_time, recurring, price))
-    fee_limit = float(metrics.max_annual_fee(allowed_cost, one_time, recurring, fee, rate, bid.horizon_years))
+    price_limit = float(breakeven.max_one_time_price(allowed_cost, one_time, recurring, price))
+    fee_limit = float(
+        breakeven.max_annual_fee(allowed_cost, one_time, recurring, fee, rate, bid.horizon_years)
+    )
     figures: dict[str, float | None] = {"price_limit": price_limit, "fee_limit": fee_limit}
     price_works = price > 0 and 0 <= price_limit < price
     fee_works = fee > 0 and 0 <= fee_limit < fee
@@ -159,7 +161,7 @@ def _running_cost(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
         )
         return [Flag("RUNNING_COST_EXCEEDS_REVENUE", "warning", message, "recurring_fees", figures)]
     free_price_fee = float(
-        metrics.max_annual_fee(
+        breakeven.max_annual_fee(
             bid.pv_benefits, 0.0, bid.pv_recurring_costs, bid.annual_fee, bid.discount_rate, bid.horizon_years
         )
     )
@@ -341,7 +343,7 @@ def _no_deal_room(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
         # With no one-time price at all, the whole PV room is in the fees.
         fee_range = (
             float(
-                metrics.max_annual_fee(
+                breakeven.max_annual_fee(
                     room.required_pv_revenue,
                     0.0,
                     bid.pv_recurring_costs,
@@ -351,7 +353,7 @@ def _no_deal_room(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
                 )
             ),
             float(
-                metrics.max_annual_fee(
+                breakeven.max_annual_fee(
                     ceiling.allowed_pv_cost,
                     0.0,
                     bid.pv_recurring_costs,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bidfit.errors import InputError, Problem, format_location
-from bidfit.models import (
+from bidfit.model.case import (
     FIELD_HINTS,
     Bid,
     Case,
@@ -298,7 +298,7 @@ REFERENCE_CODES = frozenset(
         "too_many",
     }
 )
-"""Codes of the problems :func:`bidfit.models.reference_problems` finds (names, years, FX)."""
+"""Codes of the problems :func:`bidfit.model.case.reference_problems` finds (names, years, FX)."""
 
 
 def cross_reference_problems(data: dict[str, Any], first: list[Problem]) -> list[Problem]:

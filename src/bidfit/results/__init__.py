@@ -1,0 +1,1 @@
+"""Typed results with one shape: a summary table, text and HTML displays, plots."""
