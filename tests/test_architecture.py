@@ -49,29 +49,6 @@ COMPUTATIONS = frozenset(
 )
 """The computations presentation must not call: it takes their results."""
 
-KNOWN_UPWARD = frozenset(
-    {
-        # The bound on percent_of amounts resolves the shares with the builder's arithmetic.
-        ("bidfit.model.case", "bidfit.build.cashflows"),
-    }
-)
-"""Upward imports still to be removed; the test fails on any other, and on one that no longer holds."""
-
-KNOWN_COMPUTING_PRESENTERS = frozenset(
-    {
-        # The report's Pricing sheet runs the pricing studies while it writes cells.
-        ("bidfit.present.report_pricing", "bidfit.studies.pricing", "scope_options"),
-        ("bidfit.present.report_pricing", "bidfit.studies.pricing", "what_it_takes"),
-        # Plots that draw a study compute it when they are not given one.
-        ("bidfit.present.plots", "bidfit.studies.dealmap", "deal_map"),
-        ("bidfit.present.plots", "bidfit.studies.sensitivity", "sensitivity"),
-    }
-)
-"""Presentation modules that still compute, to be moved to their callers.
-
-The test fails on any other one, and on an entry here that no longer holds,
-so this list only shrinks."""
-
 
 @dataclass(frozen=True)
 class Import:
@@ -155,8 +132,7 @@ def test_no_module_imports_from_a_higher_layer():
             if there <= here or (imp.lazy and module.startswith("bidfit.present")):
                 continue  # downward, or a result's display method importing its renderer
             upward.add((imp.module, module))
-    assert upward - KNOWN_UPWARD == set(), "a lower layer imports a higher one"
-    assert KNOWN_UPWARD - upward == set(), "no longer imported upward: remove it from the list"
+    assert upward == set(), "a lower layer imports a higher one"
 
 
 def test_presentation_never_calls_a_computation():
@@ -167,8 +143,7 @@ def test_presentation_never_calls_a_computation():
         for module, name in resolved(imp):
             if (module, name) in COMPUTATIONS:
                 calls.add((imp.module, module, name))
-    assert calls - KNOWN_COMPUTING_PRESENTERS == set(), "presentation must take computed results"
-    assert KNOWN_COMPUTING_PRESENTERS - calls == set(), "no longer computes: remove it from the list"
+    assert calls == set(), "presentation must take computed results"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from bidfit.build.cashflows import build_cashflows, cost_amounts, schedule
+from bidfit.build.cashflows import build_cashflows, schedule
+from bidfit.model.amounts import cost_amounts
 from conftest import make_case
 
 
@@ -16,14 +17,9 @@ def flows_of(case, bid="A"):
 
 def test_default_timing_one_time_in_year_0_and_streams_from_year_1():
     case = make_case(
-        bids=[
-            {
-                "name": "A",
-                "costs": [
-                    {"name": "Kit", "kind": "one_time", "amount": 150},
-                    {"name": "Fee", "kind": "recurring", "amount": 20},
-                ],
-            }
+        costs=[
+            {"name": "Kit", "kind": "one_time", "amount": 150},
+            {"name": "Fee", "kind": "recurring", "amount": 20},
         ]
     )
     f = flows_of(case)
@@ -74,19 +70,14 @@ def test_capture_and_margin_scale_benefits_but_not_the_pool():
 def test_escalation_of_recurring_costs_and_active_years():
     # 50 a year from year 2 to 3, +4% a year: 50, 52.
     case = make_case(
-        bids=[
+        costs=[
             {
-                "name": "A",
-                "costs": [
-                    {
-                        "name": "Fee",
-                        "kind": "recurring",
-                        "amount": 50,
-                        "escalation": 0.04,
-                        "start_year": 2,
-                        "end_year": 3,
-                    }
-                ],
+                "name": "Fee",
+                "kind": "recurring",
+                "amount": 50,
+                "escalation": 0.04,
+                "start_year": 2,
+                "end_year": 3,
             }
         ]
     )
@@ -94,9 +85,7 @@ def test_escalation_of_recurring_costs_and_active_years():
 
 
 def test_one_time_cost_in_a_later_year():
-    case = make_case(
-        bids=[{"name": "A", "costs": [{"name": "Refresh", "kind": "one_time", "amount": 70, "year": 2}]}]
-    )
+    case = make_case(costs=[{"name": "Refresh", "kind": "one_time", "amount": 70, "year": 2}])
     assert_allclose(flows_of(case).costs, [0, 0, 70, 0])
 
 
@@ -121,9 +110,7 @@ def test_fx_converts_items_in_another_currency():
         currency="EUR",
         fx={"NOK": 0.085, "USD": 0.92},
         revenue=[{"name": "S", "annual_amount": 1_000_000, "currency": "NOK"}],
-        bids=[
-            {"name": "A", "costs": [{"name": "Kit", "kind": "one_time", "amount": 100, "currency": "USD"}]}
-        ],
+        costs=[{"name": "Kit", "kind": "one_time", "amount": 100, "currency": "USD"}],
     )
     f = flows_of(case)
     assert_allclose(f.benefits, [0, 85_000, 85_000, 85_000])
@@ -134,27 +121,22 @@ def test_percent_of_defines_a_fee_as_a_share_of_one_time_items():
     # Maintenance = 18% of (hardware 1000 + software EUR-converted USD 500 x 0.9 = 450) = 261 a year.
     case = make_case(
         fx={"USD": 0.9},
-        bids=[
+        costs=[
+            {"name": "Hardware", "category": "capex", "kind": "one_time", "amount": 1000},
             {
-                "name": "A",
-                "costs": [
-                    {"name": "Hardware", "category": "capex", "kind": "one_time", "amount": 1000},
-                    {
-                        "name": "Software",
-                        "category": "license",
-                        "kind": "one_time",
-                        "amount": 500,
-                        "currency": "USD",
-                    },
-                    {
-                        "name": "Maintenance",
-                        "category": "maintenance",
-                        "kind": "recurring",
-                        "percent_of": "Hardware, Software",
-                        "percent": 0.18,
-                    },
-                ],
-            }
+                "name": "Software",
+                "category": "license",
+                "kind": "one_time",
+                "amount": 500,
+                "currency": "USD",
+            },
+            {
+                "name": "Maintenance",
+                "category": "maintenance",
+                "kind": "recurring",
+                "percent_of": "Hardware, Software",
+                "percent": 0.18,
+            },
         ],
     )
     f = flows_of(case)
@@ -165,20 +147,15 @@ def test_percent_of_defines_a_fee_as_a_share_of_one_time_items():
 def test_percent_of_chains_resolve_in_order():
     # Installation = 10% of hardware (100); support = 20% of hardware + installation (1100 x 0.2 = 220).
     case = make_case(
-        bids=[
+        costs=[
             {
-                "name": "A",
-                "costs": [
-                    {
-                        "name": "Support",
-                        "kind": "recurring",
-                        "percent_of": ["Hardware", "Installation"],
-                        "percent": 0.2,
-                    },
-                    {"name": "Installation", "kind": "one_time", "percent_of": ["Hardware"], "percent": 0.1},
-                    {"name": "Hardware", "kind": "one_time", "amount": 1000},
-                ],
-            }
+                "name": "Support",
+                "kind": "recurring",
+                "percent_of": ["Hardware", "Installation"],
+                "percent": 0.2,
+            },
+            {"name": "Installation", "kind": "one_time", "percent_of": ["Hardware"], "percent": 0.1},
+            {"name": "Hardware", "kind": "one_time", "amount": 1000},
         ]
     )
     assert_allclose(cost_amounts(case.bid("A").costs), [220, 100, 1000])

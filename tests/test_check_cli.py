@@ -1,4 +1,4 @@
-"""``bidfit check`` as a reviewer, a CI job or a pre-commit hook runs it: a real subprocess.
+"""``bidfit check`` as a reviewer, a CI job or a pre-commit hook runs it.
 
 Exit codes, every output format's content (JUnit parsed as XML, JSON validated
 against the published schema, GitHub workflow commands matched line by line),
@@ -7,6 +7,7 @@ against the published schema, GitHub workflow commands matched line by line),
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import pytest
 import yaml
 
 from bidfit.escape import for_markdown
+from conftest import Ran
 
 DATA = Path(__file__).parent / "data" / "check"
 TREE = DATA / "tree"
@@ -30,9 +32,16 @@ MALFORMED, INVALID = str(DATA / "malformed.yaml"), str(DATA / "invalid.yaml")
 NO_DEAL = str(DATA / "no_deal_room.yaml")  # Norway-like, with the vendor's side and a Sweden option
 
 
-def run(
+@pytest.fixture
+def run(cli):
+    """``bidfit check ARGS`` run in-process, as a pipe sees it."""
+    return functools.partial(cli, "check")
+
+
+def run_command(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``bidfit check ARGS`` as a real subprocess: the exit code and output of the command itself."""
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     return subprocess.run(
         [sys.executable, "-m", "bidfit", "check", *args],
@@ -49,7 +58,7 @@ def schema() -> dict:
     return json.loads(text)
 
 
-def check_json(*args: str) -> tuple[dict, subprocess.CompletedProcess[str]]:
+def check_json(run, *args: str) -> tuple[dict, Ran]:
     done = run(*args, "--format", "json")
     data = json.loads(done.stdout)
     jsonschema.Draft202012Validator(schema()).validate(data)
@@ -60,14 +69,14 @@ def check_json(*args: str) -> tuple[dict, subprocess.CompletedProcess[str]]:
 
 
 def test_passing_case_exits_0():
-    done = run(PASSING)
+    done = run_command(PASSING)
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.startswith("[pass] Good deal (Acme): BETTER OFF - the customer is better off\n")
     assert "  NPV                          EUR 1.16M at 8.0% over 5 years" in done.stdout
     assert done.stdout.endswith("PASSED: 1 bid in 1 file: 1 passed, 0 failed (fail on error)\n")
 
 
-def test_failing_case_exits_1_with_each_finding_and_its_lever():
+def test_failing_case_exits_1_with_each_finding_and_its_lever(run):
     done = run(FAILING)
     assert done.returncode == 1 and done.stderr == ""
     out = done.stdout
@@ -82,7 +91,7 @@ def test_failing_case_exits_1_with_each_finding_and_its_lever():
     assert out.endswith("FAILED: 2 bids in 1 file: 1 passed, 1 failed (fail on error)\n")
 
 
-def test_text_says_what_it_takes_after_the_findings_of_a_failing_bid_only():
+def test_text_says_what_it_takes_after_the_findings_of_a_failing_bid_only(run):
     import bidfit
 
     out = run(FAILING).stdout
@@ -99,7 +108,7 @@ def test_text_says_what_it_takes_after_the_findings_of_a_failing_bid_only():
     assert "What it takes" not in lean
 
 
-def test_no_deal_room_is_a_finding_and_what_it_takes_names_the_scope_option():
+def test_no_deal_room_is_a_finding_and_what_it_takes_names_the_scope_option(run):
     done = run(NO_DEAL)
     assert done.returncode == 1
     text = " ".join(done.stdout.split())  # unwrapped
@@ -110,7 +119,7 @@ def test_no_deal_room_is_a_finding_and_what_it_takes_names_the_scope_option():
     )
 
 
-def test_at_risk_passes_unless_fail_on_warning():
+def test_at_risk_passes_unless_fail_on_warning(run):
     done = run(AT_RISK)
     assert done.returncode == 0 and "[pass] Tight deal (Acme): AT RISK" in done.stdout
     assert "WARNING THIN_MARGIN [lever: recurring fees]" in done.stdout
@@ -120,7 +129,7 @@ def test_at_risk_passes_unless_fail_on_warning():
 
 
 def test_malformed_yaml_exits_2_with_the_line_and_no_traceback():
-    done = run(MALFORMED)
+    done = run_command(MALFORMED)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert (
         done.stderr
@@ -131,7 +140,7 @@ def test_malformed_yaml_exits_2_with_the_line_and_no_traceback():
     )
 
 
-def test_invalid_case_exits_2_with_one_line_per_problem():
+def test_invalid_case_exits_2_with_one_line_per_problem(run):
     done = run(INVALID)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     prefix = f"bidfit: error: {INVALID}: "
@@ -145,7 +154,7 @@ def test_invalid_case_exits_2_with_one_line_per_problem():
     assert "Input errors" not in done.stdout  # on the terminal they are on stderr only
 
 
-def test_invalid_and_failing_inputs_exit_2_and_still_report_the_failing_bid():
+def test_invalid_and_failing_inputs_exit_2_and_still_report_the_failing_bid(run):
     done = run(INVALID, FAILING, PASSING)
     assert done.returncode == 2
     assert "[FAIL] Overpriced (Our quote)" in done.stdout and "[pass] Good deal (Acme)" in done.stdout
@@ -155,8 +164,8 @@ def test_invalid_and_failing_inputs_exit_2_and_still_report_the_failing_bid():
     assert len(done.stderr.splitlines()) == 3
 
 
-def test_a_folder_tree_is_checked_recursively_skipping_hidden_files_and_folders():
-    data, done = check_json(str(TREE))
+def test_a_folder_tree_is_checked_recursively_skipping_hidden_files_and_folders(run):
+    data, done = check_json(run, str(TREE))
     assert done.returncode == 1
     assert data["files"] == [
         str(TREE / "region-a" / "at_risk.yml"),
@@ -166,7 +175,7 @@ def test_a_folder_tree_is_checked_recursively_skipping_hidden_files_and_folders(
     assert [r["bid"] for r in data["results"]] == ["Tight deal", "Good deal", "Overpriced", "Lean"]
 
 
-def test_missing_input_exits_2(tmp_path):
+def test_missing_input_exits_2(run, tmp_path):
     done = run(str(tmp_path / "nope.yaml"), PASSING)
     assert (
         done.returncode == 2 and done.stderr == f"bidfit: error: {tmp_path / 'nope.yaml'}: file not found\n"
@@ -174,12 +183,12 @@ def test_missing_input_exits_2(tmp_path):
 
 
 @pytest.mark.parametrize("args", [[], [PASSING, "--format", "xml"], [PASSING, "--fail-on", "info"]])
-def test_usage_errors_exit_2(args):
+def test_usage_errors_exit_2(run, args):
     done = run(*args)
     assert done.returncode == 2 and "usage:" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_help_documents_the_exit_codes():
+def test_help_documents_the_exit_codes(run):
     done = run("--help")
     assert done.returncode == 0
     assert "at least one bid fails at or above --fail-on" in done.stdout and "--policy FILE" in done.stdout
@@ -188,8 +197,8 @@ def test_help_documents_the_exit_codes():
 # ------------------------------------------------------------------ JSON
 
 
-def test_json_follows_the_published_schema_and_carries_every_figure():
-    data, done = check_json(FAILING, AT_RISK, MALFORMED)
+def test_json_follows_the_published_schema_and_carries_every_figure(run):
+    data, done = check_json(run, FAILING, AT_RISK, MALFORMED)
     assert done.returncode == 2 and data["exit_code"] == 2 and data["status"] == "invalid"
     assert data["schema_version"] == "1.1" and data["fail_on"] == "error" and data["passed"] is False
     assert data["summary"] == {
@@ -226,10 +235,10 @@ def test_json_follows_the_published_schema_and_carries_every_figure():
     }
 
 
-def test_json_says_what_it_takes_for_a_failing_bid_only():
+def test_json_says_what_it_takes_for_a_failing_bid_only(run):
     import bidfit
 
-    data, done = check_json(FAILING, NO_DEAL)
+    data, done = check_json(run, FAILING, NO_DEAL)
     assert done.returncode == 1
     overpriced, lean, norway = data["results"]
     assert "what_it_takes" not in lean
@@ -266,10 +275,10 @@ def test_json_says_what_it_takes_for_a_failing_bid_only():
     assert overpriced["metrics"]["floor_price"] is None and overpriced["metrics"]["vendor_margin"] is None
 
 
-def test_json_of_a_bid_failing_only_on_what_no_lever_changes(tmp_path):
+def test_json_of_a_bid_failing_only_on_what_no_lever_changes(run, tmp_path):
     policy = tmp_path / "policy.toml"
     policy.write_text("require_source = true\n")
-    data, done = check_json(AT_RISK, "--policy", str(policy))
+    data, done = check_json(run, AT_RISK, "--policy", str(policy))
     assert done.returncode == 1
     (result,) = data["results"]
     assert result["failures"] == ["MISSING_SOURCE"]
@@ -277,16 +286,16 @@ def test_json_of_a_bid_failing_only_on_what_no_lever_changes(tmp_path):
     assert "fails only on MISSING_SOURCE; see that finding" in result["what_it_takes"]["sentence"]
 
 
-def test_json_metrics_match_the_python_api():
+def test_json_metrics_match_the_python_api(run):
     import bidfit
 
-    data, _ = check_json(PASSING)
+    data, _ = check_json(run, PASSING)
     (entry,) = bidfit.check(PASSING).entries
     assert data["results"][0]["metrics"] == pytest.approx(dict(entry.metrics))
 
 
-def test_json_of_a_passing_run_and_invalid_input_values():
-    data, done = check_json(PASSING, INVALID)
+def test_json_of_a_passing_run_and_invalid_input_values(run):
+    data, done = check_json(run, PASSING, INVALID)
     assert done.returncode == 2
     found = {p["where"]: p["found"] for p in data["input_errors"]}
     assert found == {"horizon_years": 0, "discount_rate": 8, "revenue['Sales'].annual_amount": -100000}
@@ -305,7 +314,7 @@ def test_every_field_of_the_schema_is_documented():
 # ------------------------------------------------------------------ JUnit
 
 
-def test_junit_has_a_suite_per_file_a_case_per_bid_failures_and_errors():
+def test_junit_has_a_suite_per_file_a_case_per_bid_failures_and_errors(run):
     done = run(FAILING, PASSING, INVALID, "--format", "junit")
     assert done.returncode == 2
     assert done.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
@@ -341,7 +350,7 @@ def test_junit_has_a_suite_per_file_a_case_per_bid_failures_and_errors():
     assert (invalid.get("tests"), invalid.get("errors")) == ("1", "1")
 
 
-def test_junit_is_well_formed_whatever_the_names(tmp_path):
+def test_junit_is_well_formed_whatever_the_names(run, tmp_path):
     case = yaml.safe_load((DATA / "failing.yaml").read_text())
     case["name"] = "Case <\"&'> \x01"
     case["bids"][0]["name"] = "Bid ]]> <failure/>"
@@ -384,7 +393,7 @@ def parse_github(stdout: str) -> tuple[list[dict], list[str]]:
     return commands, other
 
 
-def test_github_annotations_per_finding_and_per_input_problem():
+def test_github_annotations_per_finding_and_per_input_problem(run):
     done = run(FAILING, AT_RISK, MALFORMED, INVALID, "--format", "github")
     assert done.returncode == 2
     commands, other = parse_github(done.stdout)
@@ -425,7 +434,7 @@ def test_github_annotations_per_finding_and_per_input_problem():
     assert all(c["file"] == INVALID and "line" not in c for c in problems[1:])
 
 
-def test_github_escapes_percent_colon_and_comma_and_flattens_line_breaks(tmp_path):
+def test_github_escapes_percent_colon_and_comma_and_flattens_line_breaks(run, tmp_path):
     case = yaml.safe_load((DATA / "failing.yaml").read_text())
     case["bids"][0]["name"] = "Phase 1: 50% off, v2\r\nsecond line"
     bid = "Phase 1: 50% off, v2 second line"  # as every output shows it: a line break is a space
@@ -453,7 +462,7 @@ def test_github_escapes_percent_colon_and_comma_and_flattens_line_breaks(tmp_pat
     assert commands[0]["message"].startswith(f"{bid} (Our quote) in case 'Failing case': worse_off.")
 
 
-def test_github_output_of_a_passing_run_is_only_the_summary():
+def test_github_output_of_a_passing_run_is_only_the_summary(run):
     done = run(PASSING, "--format", "github")
     assert done.returncode == 0
     assert done.stdout == "bidfit: PASSED: 1 bid in 1 file: 1 passed, 0 failed (fail on error)\n"
@@ -462,7 +471,7 @@ def test_github_output_of_a_passing_run_is_only_the_summary():
 # ------------------------------------------------------------------ Markdown
 
 
-def test_markdown_table_for_a_pull_request_comment(tmp_path):
+def test_markdown_table_for_a_pull_request_comment(run, tmp_path):
     case = yaml.safe_load((DATA / "failing.yaml").read_text())
     case["bids"][1]["name"] = "Lean | cheap <b>"
     path = tmp_path / "pr.yaml"
@@ -511,7 +520,7 @@ def test_markdown_table_for_a_pull_request_comment(tmp_path):
 # ------------------------------------------------------------------ --output
 
 
-def test_output_is_written_atomically_and_replaces_an_existing_report(tmp_path):
+def test_output_is_written_atomically_and_replaces_an_existing_report(run, tmp_path):
     target = tmp_path / "report.xml"
     target.write_text("old report")
     done = run(FAILING, "--format", "junit", "--output", str(target))
@@ -523,7 +532,7 @@ def test_output_is_written_atomically_and_replaces_an_existing_report(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]  # no temporary file left
 
 
-def test_text_output_file_holds_the_input_errors_and_no_colour(tmp_path):
+def test_text_output_file_holds_the_input_errors_and_no_colour(run, tmp_path):
     target = tmp_path / "report.txt"
     done = run(FAILING, INVALID, "--output", str(target), env={"FORCE_COLOR": "1"})
     assert done.returncode == 2
@@ -531,7 +540,7 @@ def test_text_output_file_holds_the_input_errors_and_no_colour(tmp_path):
     assert "Input errors:" in text and f"  {INVALID}: horizon_years:" in text and "\x1b[" not in text
 
 
-def test_output_into_a_missing_folder_exits_2(tmp_path):
+def test_output_into_a_missing_folder_exits_2(run, tmp_path):
     done = run(PASSING, "--output", str(tmp_path / "no" / "report.json"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith(
@@ -539,7 +548,7 @@ def test_output_into_a_missing_folder_exits_2(tmp_path):
     )
 
 
-def test_output_never_overwrites_an_input(tmp_path):
+def test_output_never_overwrites_an_input(run, tmp_path):
     case = tmp_path / "case.yaml"
     case.write_bytes((DATA / "passing.yaml").read_bytes())
     done = run(str(tmp_path), "--output", str(case))
@@ -551,10 +560,10 @@ def test_output_never_overwrites_an_input(tmp_path):
 
 
 def test_no_colour_when_piped_and_colour_when_forced_unless_no_color():
-    assert "\x1b[" not in run(FAILING).stdout
-    forced = run(FAILING, env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" not in run_command(FAILING).stdout
+    forced = run_command(FAILING, env={"FORCE_COLOR": "1"}).stdout
     assert "\x1b[31m" in forced and "\x1b[32m" in forced
-    assert "\x1b[" not in run(FAILING, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    assert "\x1b[" not in run_command(FAILING, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
@@ -636,7 +645,7 @@ print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
 # ------------------------------------------------------------------ workbooks
 
 
-def test_workbook_problems_name_sheet_and_cell_in_every_format(tmp_path):
+def test_workbook_problems_name_sheet_and_cell_in_every_format(run, tmp_path):
     template = pytest.importorskip("bidfit.io.template", reason="needs the workbook template writer")
     openpyxl = pytest.importorskip("openpyxl")
     good = template.write_template(tmp_path / "norway.xlsx", "norway_roaming")
@@ -650,14 +659,14 @@ def test_workbook_problems_name_sheet_and_cell_in_every_format(tmp_path):
     assert problem["file"] == str(tmp_path / "typo.xlsx")
     assert problem["message"].startswith("Costs!E3: amount must be a number")
     assert {c["title"] for c in commands if c["file"] == str(good)} >= {"bidfit NEGATIVE_NPV: Vendor A"}
-    data, _ = check_json(str(tmp_path / "typo.xlsx"))
+    data, _ = check_json(run, str(tmp_path / "typo.xlsx"))
     assert [(p["where"], p["found"]) for p in data["input_errors"]] == [("Costs!E3", "lots")]
 
 
 # ------------------------------------------------------------------ docs
 
 
-def test_the_documented_json_examples_follow_the_schema():
+def test_the_documented_json_examples_follow_the_schema(run):
     doc = (ROOT / "docs" / "check-output.md").read_text(encoding="utf-8")
     whole, takes, problem = (json.loads(block) for block in re.findall(r"```json\n(.*?)```", doc, flags=re.S))
     spec = schema()

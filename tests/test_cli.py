@@ -1,4 +1,4 @@
-"""The ``bidfit`` command as a user runs it: a real subprocess, real files, exit codes."""
+"""The ``bidfit`` command as a user runs it: real files and exit codes, in a subprocess where that is the point."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from pathlib import Path
 import bidfit
 
 
-def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+def run_command(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    """``bidfit ARGS`` as a real subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "bidfit", *args], capture_output=True, text=True, cwd=cwd, timeout=120
     )
 
 
-def test_version():
-    done = run("--version")
+def test_version(cli):
+    done = cli("--version")
     assert done.returncode == 0 and done.stdout.strip() == f"bidfit {bidfit.__version__}"
 
 
-def test_analyze_prints_the_verdict_table_and_findings():
-    done = run("analyze", str(bidfit.sample_path("norway_roaming")))
+def test_analyze_prints_the_verdict_table_and_findings(cli):
+    done = cli("analyze", str(bidfit.sample_path("norway_roaming")))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     row_a = next(line for line in lines if line.startswith("Vendor A "))
@@ -45,20 +46,20 @@ def test_the_installed_console_script_runs():
 
 
 def test_missing_file_exits_2_without_traceback(tmp_path):
-    done = run("analyze", str(tmp_path / "nope.yaml"))
+    done = run_command("analyze", str(tmp_path / "nope.yaml"))
     assert done.returncode == 2
     assert done.stderr.strip() == f"bidfit: error: {tmp_path / 'nope.yaml'}: file not found"
     assert "Traceback" not in done.stderr
 
 
-def test_invalid_case_prints_one_line_per_problem_and_exits_2(tmp_path):
+def test_invalid_case_prints_one_line_per_problem_and_exits_2(cli, tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(
         "name: Bad\nhorizon_years: 0\ndiscount_rate: -2\n"
         "revenue:\n  - {name: R, annual_amount: -1}\n"
         "bids:\n  - {name: A, scope: [Nowhere]}\n"
     )
-    done = run("analyze", str(path))
+    done = cli("analyze", str(path))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 3
@@ -68,11 +69,11 @@ def test_invalid_case_prints_one_line_per_problem_and_exits_2(tmp_path):
     assert any("revenue['R'].annual_amount" in x for x in lines)
 
 
-def test_usage_error_exits_2():
-    done = run("analyze")
+def test_usage_error_exits_2(cli):
+    done = cli("analyze")
     assert done.returncode == 2 and "usage:" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_unknown_command_exits_2():
-    done = run("frobnicate")
+def test_unknown_command_exits_2(cli):
+    done = cli("frobnicate")
     assert done.returncode == 2 and "Traceback" not in done.stderr

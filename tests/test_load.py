@@ -62,31 +62,25 @@ def test_yaml_syntax_error_gives_line_and_column(tmp_path):
     assert problem.file == str(path)
 
 
-def test_json_syntax_error_gives_line_and_column(tmp_path):
-    path = tmp_path / "case.json"
-    path.write_text('{"name": "x",\n "horizon_years": }')
-    with pytest.raises(InputError, match=r"line 2, column 19: invalid JSON"):
-        bidfit.load(path)
-
-
-def test_duplicate_yaml_keys_are_refused(tmp_path):
-    path = tmp_path / "case.yaml"
-    path.write_text("name: a\nhorizon_years: 5\nhorizon_years: 7\n")
-    with pytest.raises(InputError, match="key 'horizon_years' is given twice"):
-        bidfit.load(path)
-
-
-def test_yaml_tags_that_would_run_code_are_refused(tmp_path):
-    path = tmp_path / "case.yaml"
-    path.write_text("name: !!python/object/apply:os.system ['echo hacked']\n")
-    with pytest.raises(InputError, match="invalid YAML"):
-        bidfit.load(path)
-
-
-def test_a_file_that_is_not_a_mapping(tmp_path):
-    path = tmp_path / "case.yaml"
-    path.write_text("- just\n- a list\n")
-    with pytest.raises(InputError, match="the file does not hold a case"):
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("case.json", '{"name": "x",\n "horizon_years": }', r"line 2, column 19: invalid JSON"),
+        ("case.yaml", "name: a\nhorizon_years: 5\nhorizon_years: 7\n", "key 'horizon_years' is given twice"),
+        ("case.yaml", "name: !!python/object/apply:os.system ['echo hacked']\n", "invalid YAML"),
+        ("case.yaml", "- just\n- a list\n", "the file does not hold a case"),
+    ],
+    ids=[
+        "json syntax error: line and column",
+        "duplicate yaml keys",
+        "yaml tags that would run code",
+        "not a mapping",
+    ],
+)
+def test_unreadable_text_is_refused_saying_why(tmp_path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
         bidfit.load(path)
 
 

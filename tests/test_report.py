@@ -40,6 +40,12 @@ INJECTED = {
 }
 
 
+def priced_report(analysis: bidfit.Analysis) -> Any:
+    """The report workbook with every bid's pricing room on its Pricing sheet."""
+    rooms = {bid.name: bidfit.pricing_room(analysis.case, bid.name) for bid in analysis}
+    return report_workbook(analysis, pricing=rooms)
+
+
 # --------------------------------------------------------------------------
 # building the cases and reports (one LibreOffice run for all of them)
 # --------------------------------------------------------------------------
@@ -184,17 +190,17 @@ def lab(tmp_path_factory) -> dict[str, Any]:
     cases: dict[str, bidfit.Case] = {name: bidfit.load_sample(name) for name in bidfit.sample_names()}
     paths = {}
     for name, case in list(cases.items()):
-        paths[name] = save_workbook(report_workbook(bidfit.analyze(case)), folder / f"{name}.xlsx")
+        paths[name] = save_workbook(priced_report(bidfit.analyze(case)), folder / f"{name}.xlsx")
         cells, case_edits = EDITS[name]
         key = f"{name}_edited"
-        paths[key] = save_workbook(report_workbook(bidfit.analyze(case)), folder / f"{key}.xlsx")
+        paths[key] = save_workbook(priced_report(bidfit.analyze(case)), folder / f"{key}.xlsx")
         edit_report(paths[key], cells)
         cases[key] = changed(case, **case_edits)
     cases["edge"] = edge_case()
-    paths["edge"] = save_workbook(report_workbook(bidfit.analyze(cases["edge"])), folder / "edge.xlsx")
+    paths["edge"] = save_workbook(priced_report(bidfit.analyze(cases["edge"])), folder / "edge.xlsx")
     cases["injected"] = injected_case()
     paths["injected"] = save_workbook(
-        report_workbook(bidfit.analyze(cases["injected"])), folder / "injected.xlsx"
+        priced_report(bidfit.analyze(cases["injected"])), folder / "injected.xlsx"
     )
     keys = list(paths)
     recalculated = dict(
@@ -316,7 +322,7 @@ def test_a_hand_calculated_bid_in_libreoffice(tmp_path):
     )
     # flows: -100, 110 * 1/2 = 55, 110; NPV = -100 + 55/1.1 + 110/1.21 = 40.909...
     # cumulative: -100, -45, 65: payback = 1 + 45/110 = 1.40909...
-    path = save_workbook(report_workbook(bidfit.analyze(case)), tmp_path / "hand.xlsx")
+    path = save_workbook(priced_report(bidfit.analyze(case)), tmp_path / "hand.xlsx")
     (out,) = recalculate([path], tmp_path / "out")
     live = results_of(values(out), "A")
     assert live["NPV"] == pytest.approx(-100 + 55 / 1.1 + 110 / 1.21, rel=1e-12)
@@ -408,7 +414,7 @@ def test_the_report_has_summary_flags_pricing_inputs_and_one_sheet_per_bid():
 
 def test_the_inputs_register_lists_the_vendor_side_and_the_scope_options():
     case = bidfit.load_sample("norway_roaming")
-    inputs = report_workbook(bidfit.analyze(case))["Inputs"]
+    inputs = priced_report(bidfit.analyze(case))["Inputs"]
     start = row_of(
         inputs, "Vendor side and scope options (inputs of the Pricing sheet; plain values, not live)"
     )
@@ -430,13 +436,13 @@ def test_the_inputs_register_lists_the_vendor_side_and_the_scope_options():
         ]
     assert listed == expected
     # A case without a vendor side or options has no such section.
-    plain = report_workbook(bidfit.analyze(bidfit.load_sample("service_tiers")))["Inputs"]
+    plain = priced_report(bidfit.analyze(bidfit.load_sample("service_tiers")))["Inputs"]
     assert not any(str(c.value).startswith("Vendor side and scope options") for c in plain["A"])
 
 
 def test_charts_are_native_with_straight_lines(tmp_path):
     path = save_workbook(
-        report_workbook(bidfit.analyze(bidfit.load_sample("service_tiers"))), tmp_path / "r.xlsx"
+        priced_report(bidfit.analyze(bidfit.load_sample("service_tiers"))), tmp_path / "r.xlsx"
     )
     from xml.etree import ElementTree
 
@@ -462,7 +468,7 @@ def test_charts_are_native_with_straight_lines(tmp_path):
 def test_sheet_names_are_valid_and_unique_whatever_the_bids_are_called(tmp_path, names):
     case = bidfit.load_sample("service_tiers")
     case = changed(case, **{f"bids.{i}.name": name for i, name in enumerate(names)})
-    path = save_workbook(report_workbook(bidfit.analyze(case)), tmp_path / "names.xlsx")
+    path = save_workbook(priced_report(bidfit.analyze(case)), tmp_path / "names.xlsx")
     titles = bid_titles(openpyxl.load_workbook(path))
     assert len({t.casefold() for t in titles}) == len(titles) == len(case.bids)
     for title in titles:
@@ -522,7 +528,7 @@ def test_analyze_refuses_a_report_name_that_is_not_xlsx(tmp_path):
 
 def test_report_workbook_writes_no_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    report_workbook(bidfit.analyze(bidfit.load_sample("norway_roaming")))
+    priced_report(bidfit.analyze(bidfit.load_sample("norway_roaming")))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -530,7 +536,7 @@ def test_the_saved_report_is_a_safe_workbook_bidfit_itself_would_accept(tmp_path
     from bidfit.io.xlsx.safety import check_workbook_file
 
     path = save_workbook(
-        report_workbook(bidfit.analyze(bidfit.load_sample("norway_roaming"))), tmp_path / "r.xlsx"
+        priced_report(bidfit.analyze(bidfit.load_sample("norway_roaming"))), tmp_path / "r.xlsx"
     )
     check_workbook_file(path)
     assert zipfile.is_zipfile(io.BytesIO(path.read_bytes()))

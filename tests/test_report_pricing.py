@@ -19,7 +19,7 @@ import pytest
 import bidfit
 from bidfit.io.xlsx.write import save_workbook
 from bidfit.present.report import report_workbook
-from bidfit.present.report_pricing import add_pricing_sheet
+from bidfit.present.report.pricing import add_pricing_sheet
 
 LEVERS = ("price", "recurring fees", "term", "scope", "benefit")
 STORED = 1e-15  # openpyxl stores a number with 16 significant digits ("%.16g")
@@ -36,7 +36,9 @@ def same(shown: Any, expected: Any) -> bool:
 
 def saved_pricing(case: bidfit.Case, folder: Path, name: str = "report") -> Any:
     """The Pricing sheet of the case's report, as saved and read back."""
-    path = save_workbook(report_workbook(bidfit.analyze(case)), folder / f"{name}.xlsx")
+    analysis = bidfit.analyze(case)
+    rooms = {bid.name: bidfit.pricing_room(case, bid.name) for bid in analysis}
+    path = save_workbook(report_workbook(analysis, pricing=rooms), folder / f"{name}.xlsx")
     return openpyxl.load_workbook(path)["Pricing"]
 
 

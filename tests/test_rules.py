@@ -18,9 +18,7 @@ def analyse(**kwargs) -> bidfit.BidAnalysis:
 
 
 def priced(price: float, **kwargs) -> bidfit.BidAnalysis:
-    return analyse(
-        bids=[{"name": "A", "costs": [{"name": "Kit", "kind": "one_time", "amount": price}]}], **kwargs
-    )
+    return analyse(costs=[{"name": "Kit", "kind": "one_time", "amount": price}], **kwargs)
 
 
 def test_negative_npv_names_the_price_lever_and_the_break_even_price():
@@ -37,14 +35,9 @@ def test_lever_is_the_smaller_relative_cut():
     # Price 100 (year 0) and fee 60/yr: PV costs 100 + 60 x 2.48685 = 249.21 > PV_B by 0.526.
     # Price must fall 0.526/100 = 0.5%; the fee 0.526/149.2 = 0.35%: the fee is the smaller cut.
     a = analyse(
-        bids=[
-            {
-                "name": "A",
-                "costs": [
-                    {"name": "Kit", "kind": "one_time", "amount": 100},
-                    {"name": "Fee", "kind": "recurring", "amount": 60},
-                ],
-            }
+        costs=[
+            {"name": "Kit", "kind": "one_time", "amount": 100},
+            {"name": "Fee", "kind": "recurring", "amount": 60},
         ]
     )
     flag = a.flag("NEGATIVE_NPV")
@@ -56,7 +49,7 @@ def test_running_cost_in_some_years_is_a_warning_naming_them():
     # Revenue ends after year 2; the fee of 30 runs to year 3, when benefits are 0.
     a = analyse(
         revenue=[{"name": "S", "annual_amount": 100, "end_year": 2}],
-        bids=[{"name": "A", "costs": [{"name": "Fee", "kind": "recurring", "amount": 30}]}],
+        costs=[{"name": "Fee", "kind": "recurring", "amount": 30}],
     )
     flag = a.flag("RUNNING_COST_EXCEEDS_REVENUE")
     assert flag.severity == "warning" and flag.lever == "recurring_fees"
@@ -65,7 +58,7 @@ def test_running_cost_in_some_years_is_a_warning_naming_them():
 
 
 def test_running_cost_equal_to_benefit_every_year_is_an_error():
-    a = analyse(bids=[{"name": "A", "costs": [{"name": "Fee", "kind": "recurring", "amount": 100}]}])
+    a = analyse(costs=[{"name": "Fee", "kind": "recurring", "amount": 100}])
     flag = a.flag("RUNNING_COST_EXCEEDS_REVENUE")
     assert flag.severity == "error" and "no price fixes this" in flag.message
 
@@ -172,14 +165,9 @@ def test_scope_lever_when_neither_price_nor_fee_alone_suffices():
     # Benefits PV 248.685; price 300 and fee 200/yr: even a free price leaves the fee (PV 497) too high,
     # and even a zero fee leaves the price too high.
     a = analyse(
-        bids=[
-            {
-                "name": "A",
-                "costs": [
-                    {"name": "Kit", "kind": "one_time", "amount": 300},
-                    {"name": "Fee", "kind": "recurring", "amount": 200},
-                ],
-            }
+        costs=[
+            {"name": "Kit", "kind": "one_time", "amount": 300},
+            {"name": "Fee", "kind": "recurring", "amount": 200},
         ]
     )
     assert a.flag("NEGATIVE_NPV").lever == "scope"

@@ -143,7 +143,7 @@ def test_unknown_bid_and_bad_swing(norway):
 def test_sensitivity_sheet_holds_the_ranked_table_and_a_tornado(norway):
     import openpyxl
 
-    from bidfit.present.report_risk import add_sensitivity_sheet
+    from bidfit.present.report.risk import add_sensitivity_sheet
 
     result = bidfit.sensitivity(norway, "Vendor A")
     table = result.summary

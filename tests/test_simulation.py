@@ -12,7 +12,9 @@ import pytest
 
 import bidfit
 from bidfit import Uncertainty
-from bidfit.studies.simulation import BLOCK_TRIALS, sample_inputs, show_progress, simulate
+from bidfit.present.progress import progress_bar, show_progress
+from bidfit.studies.draws import BLOCK_TRIALS, sample_inputs
+from bidfit.studies.simulation import simulate
 from conftest import make_case
 
 ROAMING = "revenue.Outbound roaming"
@@ -415,10 +417,10 @@ def test_progress_is_automatic_only_for_a_person(monkeypatch, uncertain_norway, 
     monkeypatch.delenv("CI")
     assert show_progress(None, chunks=1) is False  # one chunk: too short for a bar
     assert show_progress(True, chunks=1) is True and show_progress(False, chunks=10) is False
-    simulate(uncertain_norway, 3 * BLOCK_TRIALS, seed=1, chunk_size=BLOCK_TRIALS, progress=True)
+    simulate(uncertain_norway, 3 * BLOCK_TRIALS, seed=1, chunk_size=BLOCK_TRIALS, progress=progress_bar(True))
     out, err = capsys.readouterr()
     assert out == "" and "bidfit simulate" in err  # on stderr, never mixed into standard output
-    simulate(uncertain_norway, 3 * BLOCK_TRIALS, seed=1, chunk_size=BLOCK_TRIALS)
+    simulate(uncertain_norway, 3 * BLOCK_TRIALS, seed=1, chunk_size=BLOCK_TRIALS, progress=progress_bar())
     assert capsys.readouterr() == ("", "")  # captured stderr is not a terminal: no bar
 
 
@@ -442,7 +444,7 @@ def test_simulation_sheet_holds_the_figures_and_a_histogram_chart(uncertain_norw
 
     import openpyxl
 
-    from bidfit.present.report_risk import add_simulation_sheet
+    from bidfit.present.report.risk import add_simulation_sheet
 
     sim = simulate(uncertain_norway, 20_000, seed=1)
     workbook = openpyxl.Workbook()

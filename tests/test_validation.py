@@ -271,3 +271,72 @@ def test_a_reference_to_an_invalid_item_is_not_reported_twice():
 
     (line,) = problems_for(change)
     assert "revenue['Roaming'].annual_amount:" in line
+
+
+def test_a_case_built_in_python_is_checked_as_a_whole():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"bids\['A'\]\.scope: scope names a revenue stream"):
+        bidfit.Case(
+            name="X",
+            horizon_years=3,
+            discount_rate=0.1,
+            revenue=[bidfit.RevenueStream(name="Sales", annual_amount=100)],
+            bids=[bidfit.Bid(name="A", scope=["Salse"], costs=[])],
+        )
+
+
+def test_an_uncertainty_without_effect_is_reported_with_field_problems():
+    def change(data):
+        data["bids"][0]["costs"][1]["amount"] = -1
+        data["uncertainty"] = [
+            {"target": "cost.Vendor A.Platform.percent", "distribution": "uniform", "low": 0.1, "high": 0.2}
+        ]
+
+    lines = problems_for(change)
+    assert lines[0].startswith("case.yaml: bids['Vendor A'].costs['Maintenance'].amount:")
+    assert "has an amount, so its percent has no effect" in lines[1]
+    assert len(lines) == 2
+
+
+def test_validation_runs_the_reference_checks_once(monkeypatch):
+    from bidfit.model import references, validate
+
+    calls = []
+
+    def counted(case):
+        calls.append(case)
+        return checks(case)
+
+    checks = references.reference_problems
+    monkeypatch.setattr(references, "reference_problems", counted)
+    monkeypatch.setattr(validate, "reference_problems", counted)
+    validate_case(copy.deepcopy(BASE))
+    bad = copy.deepcopy(BASE)
+    bad["bids"][0]["costs"][1]["amount"] = -1
+    bad["bids"][0]["scope"] = ["Roming"]
+    with pytest.raises(InputError, match="Roming"):
+        validate_case(bad)
+    assert len(calls) == 2
+
+
+def test_a_case_changed_after_it_was_built_is_refused_by_every_computation():
+    from bidfit.studies.pricing import competitor_inference, pricing_room, scope_options, what_it_takes
+
+    case = validate_case(copy.deepcopy(BASE))
+    case.bid("Vendor A").cost("Maintenance").end_year = 9  # valid on its own, past the 5-year horizon
+    studies = [
+        lambda: bidfit.analyze(case),
+        lambda: bidfit.analyze_many([case]),
+        lambda: bidfit.simulate(case, trials=10),
+        lambda: bidfit.sensitivity(case, "Vendor A"),
+        lambda: what_it_takes(case, "Vendor A"),
+        lambda: scope_options(case, "Vendor A"),
+        lambda: pricing_room(case, "Vendor A"),
+        lambda: competitor_inference(case, "Vendor A", 100_000),
+    ]
+    for study in studies:
+        with pytest.raises(
+            InputError, match=r"costs\['Maintenance'\]\.end_year: year is outside the horizon"
+        ):
+            study()

@@ -297,7 +297,9 @@ and payback in every trial, vectorised and in chunks. The same seed gives the sa
 the chunk size.
 """),
     py("""
-sim = bidfit.simulate(case, trials=200_000, seed=42)
+from bidfit.present.progress import progress_bar
+
+sim = bidfit.simulate(case, trials=200_000, seed=42, progress=progress_bar())  # a bar on stderr, for a person
 sim
 """),
     py("""
@@ -418,14 +420,16 @@ histogram chart) and a `Sensitivity` sheet per bid.
     py("""
 from bidfit.io.xlsx.write import save_workbook
 from bidfit.present.report import report_workbook
-from bidfit.present.report_risk import add_sensitivity_sheet, add_simulation_sheet
 
 uncertain = case.model_copy(update={"uncertainty": [
     bidfit.Uncertainty(target="revenue.Outbound roaming.annual_amount", distribution="normal",
                        mean=380_000, sd=60_000)]})
-report = report_workbook(result)
-add_simulation_sheet(report, bidfit.simulate(uncertain, 50_000, seed=1))
-add_sensitivity_sheet(report, case, bidfit.sensitivity(case, "Vendor A"))
+report = report_workbook(
+    result,
+    pricing={bid.name: bidfit.pricing_room(case, bid.name) for bid in result},
+    simulation=bidfit.simulate(uncertain, 50_000, seed=1),
+    sensitivity=[bidfit.sensitivity(case, "Vendor A")],
+)
 path = save_workbook(report, folder / "report.xlsx")
 openpyxl.load_workbook(path).sheetnames
 """),

@@ -82,7 +82,7 @@ def main() -> None:
 
     save(plots.benefits_costs(result.bids["Vendor A"]).figure, "benefits-costs.png")
 
-    simulation = bidfit.simulate(uncertain(case), trials=200_000, seed=42, progress=False)
+    simulation = bidfit.simulate(uncertain(case), trials=200_000, seed=42)
     save(plots.npv_histogram(simulation.bids["Competitor B"]).figure, "npv-histogram.png")
 
     save(plots.tornado(bidfit.sensitivity(case, "Competitor B")).figure, "tornado.png")

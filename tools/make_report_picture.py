@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bidfit-picture-") as tmp:
         folder = Path(tmp)
-        report = save_workbook(
-            report_workbook(bidfit.analyze(bidfit.load_sample(args.sample))), folder / "report.xlsx"
-        )
+        analysis = bidfit.analyze(bidfit.load_sample(args.sample))
+        pricing = {bid.name: bidfit.pricing_room(analysis.case, bid.name) for bid in analysis}
+        report = save_workbook(report_workbook(analysis, pricing=pricing), folder / "report.xlsx")
         (pdf,) = convert([report], folder, FIRST_PAGE_PDF)
         subprocess.run(
             [

@@ -26,6 +26,7 @@ from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
 
 if TYPE_CHECKING:
     from bidfit.gate import BidCheck, CheckResult, check
+    from bidfit.results.simulation import SimulatedBid, Simulation
     from bidfit.studies.dealmap import DealMap, deal_map
     from bidfit.studies.pricing import (
         CompetitorInference,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
         what_it_takes,
     )
     from bidfit.studies.sensitivity import Sensitivity, sensitivity
-    from bidfit.studies.simulation import SimulatedBid, Simulation, simulate
+    from bidfit.studies.simulation import simulate
 
 # Loaded on first use, so that `import bidfit` (and the review gate's cold start) stays light.
 _LAZY = {
@@ -59,8 +60,8 @@ _LAZY = {
     "check": "bidfit.gate",
     "Sensitivity": "bidfit.studies.sensitivity",
     "sensitivity": "bidfit.studies.sensitivity",
-    "SimulatedBid": "bidfit.studies.simulation",
-    "Simulation": "bidfit.studies.simulation",
+    "SimulatedBid": "bidfit.results.simulation",
+    "Simulation": "bidfit.results.simulation",
     "simulate": "bidfit.studies.simulation",
 }
 

@@ -391,7 +391,7 @@ def _with_loss_probability(case: Case, analysis: Analysis) -> list[BidAnalysis]:
         return bids
     from bidfit.studies.simulation import simulate
 
-    simulated = simulate(case, trials=GATE_TRIALS, seed=GATE_SEED, progress=False)
+    simulated = simulate(case, trials=GATE_TRIALS, seed=GATE_SEED)
     out = []
     for bid in bids:
         flags = bid.flags + simulated.bids[bid.name].flags

@@ -191,7 +191,7 @@ def test_gate_simulation_of_250_uncertain_inputs_stays_under_256_mb(tmp_path: Pa
     assert run.returncode == 1, run.stderr[-2000:]
     assert run.peak_mb < 256, f"{run.peak_mb:.0f} MB"
     printed = {r["bid"]: r for r in json.loads(run.stdout)["results"]}
-    expected = simulate(bidfit.load(path), trials=GATE_TRIALS, seed=GATE_SEED, progress=False)
+    expected = simulate(bidfit.load(path), trials=GATE_TRIALS, seed=GATE_SEED)
     assert printed["Offer"]["failures"] == ["HIGH_LOSS_PROBABILITY"]
     offer = next(f for f in printed["Offer"]["flags"] if f["code"] == "HIGH_LOSS_PROBABILITY")
     assert offer["figures"]["probability_worse_off"] == expected.bids["Offer"].probability_worse_off

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import bidfit
 from bidfit import Analysis, Bid, BidAnalysis, Case, CostItem, InputError, RevenueStream
-from bidfit.model.case import MAX_AMOUNT, MAX_FX_RATE, MAX_GROWTH, MIN_DISCOUNT_RATE
+from bidfit.model.fields import MAX_AMOUNT, MAX_FX_RATE, MAX_GROWTH, MIN_DISCOUNT_RATE
 
 CPU_SECONDS, PEAK_MB = 20, 400  # generous bounds for one small case in one child process
 VERDICT_WORDS = ("BETTER OFF", "AT RISK", "WORSE OFF", "PASSED", "FAILED", "better_off", "worse_off")

@@ -41,18 +41,20 @@ from bidfit.io.xlsx.layout import MAX_PROBLEMS
 from bidfit.io.xlsx.numbers import CellValueError, parse_text_number
 from bidfit.io.xlsx.read import read_workbook
 from bidfit.io.xlsx.safety import (
-    MAX_CELLS,
     MAX_DEFINED_NAMES,
+    MAX_SHARED_STRINGS,
+    MAX_SHEETS,
+    MAX_STYLES,
+    RATIO_FLOOR_BYTES,
+    check_workbook_file,
+)
+from bidfit.io.xlsx.xmlscan import (
+    MAX_CELLS,
     MAX_OBJECT_ELEMENTS,
     MAX_RELATIONSHIPS,
     MAX_ROW_CELLS,
     MAX_ROW_ELEMENTS,
-    MAX_SHARED_STRINGS,
-    MAX_SHEETS,
-    MAX_STYLES,
     MAX_XML_DEPTH,
-    RATIO_FLOOR_BYTES,
-    check_workbook_file,
 )
 
 CPU_LIMIT = 4.0

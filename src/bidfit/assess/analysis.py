@@ -17,7 +17,8 @@ from bidfit.build.cashflows import BidCashflows, build_cashflows
 from bidfit.build.checks import nonfinite_problems
 from bidfit.errors import InputError, Problem
 from bidfit.kernel import breakeven, finance
-from bidfit.model.case import FIELD_HINTS, Case, reference_problems
+from bidfit.model.case import FIELD_HINTS, Case
+from bidfit.model.references import require_consistent
 from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
 
 __all__ = ["Figures", "analyze", "analyze_many", "assess", "kernel", "measure"]
@@ -196,6 +197,7 @@ def measure(
     figures : Figures, optional
         This bid's figures from :func:`kernel`, when computed for many bids at once.
     """
+    # Long: one figure after another, each with the note that says why it may be None.
     rate, horizon = case.discount_rate, case.horizon_years
     costs, net = flows.costs, flows.net
     if figures is None:
@@ -307,9 +309,7 @@ def analyze(case: Case) -> Analysis:
     >>> result.bids["Vendor A"].verdict, result.bids["Competitor B"].verdict
     ('worse_off', 'better_off')
     """
-    problems = reference_problems(case)
-    if problems:
-        raise InputError(problems)
+    require_consistent(case)
     with np.errstate(all="ignore"):  # a flow that overflows is reported just below, by field
         flows = build_cashflows(case)
     figures = _finite_figures([case], [flows], name_cases=False)[0]
@@ -370,9 +370,10 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
     cases = list(cases)
     errors = []
     for i, case in enumerate(cases):
-        problems = reference_problems(case)
-        if problems:
-            errors.append(InputError([p.in_file(f"cases[{i}] ({case.name})") for p in problems]))
+        try:
+            require_consistent(case, file=f"cases[{i}] ({case.name})")
+        except InputError as error:
+            errors.append(error)
     if errors:
         raise InputError.combine(errors)
     with np.errstate(all="ignore"):  # a flow that overflows is reported just below, by field

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from bidfit.build.cashflows import BidCashflows, FloatArray, cost_amounts, cost_years
+from bidfit.build.cashflows import BidCashflows, FloatArray, cost_years
 from bidfit.errors import Problem
+from bidfit.model.amounts import cost_amounts
 from bidfit.model.case import FIELD_HINTS, Case, CostItem
 
 __all__ = ["nonfinite_problems"]

@@ -19,10 +19,13 @@ from bidfit.io import load
 from bidfit.io.atomic import check_output_path, same_file
 
 if TYPE_CHECKING:
-    from bidfit.present.view import Block
-    from bidfit.results.analysis import Analysis, BidAnalysis
+    from collections.abc import Mapping
 
-__all__ = ["add_parser", "run"]
+    from bidfit.present.view import Block
+    from bidfit.results.analysis import Analysis
+    from bidfit.studies.pricing import PricingRoom
+
+__all__ = ["add_parser", "describe", "price_bids", "run"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -87,30 +90,28 @@ def _check_output(output: str, source: str) -> Path:
     return check_output_path(out)
 
 
-def _pricing_blocks(result: Analysis, bid: BidAnalysis) -> list[Block]:
-    """What it takes for a worse-off bid to pass; the scope options of a bid that has them."""
+def price_bids(result: Analysis) -> dict[str, PricingRoom]:
+    """Each bid's pricing room (what it takes, scope options), computed once for the text and the workbook."""
+    from bidfit.studies.pricing import pricing_room
+
+    return {bid.name: pricing_room(result.case, bid.name) for bid in result}
+
+
+def describe(result: Analysis, pricing: Mapping[str, PricingRoom]) -> list[Block]:
+    """The analysis as blocks: the verdict table, then per bid its banner and findings, what it takes for a
+    worse-off bid to pass and, for a bid with scope options, every combination of them."""
     from bidfit.present.pricing import describe_options, describe_what_it_takes
-    from bidfit.studies.pricing import scope_options, what_it_takes
+    from bidfit.present.view import describe_analysis_head, describe_findings
 
-    blocks: list[Block] = []
-    if bid.errors:
-        blocks += describe_what_it_takes(what_it_takes(result.case, bid.name, "error"))
-    if result.case.bid(bid.name).options:
-        blocks += describe_options(scope_options(result.case, bid.name))
+    blocks = describe_analysis_head(result)
+    for bid in result:
+        room = pricing[bid.name]
+        blocks += describe_findings(bid)
+        if bid.errors:
+            blocks += describe_what_it_takes(room.what_it_takes)
+        if room.options is not None:
+            blocks += describe_options(room.options)
     return blocks
-
-
-def describe(result: Analysis) -> list[Block]:
-    """The blocks of :func:`bidfit.present.view.describe_analysis`, with each bid's pricing blocks after its
-    findings (a bid's part starts at its banner)."""
-    from bidfit.present.view import Banner, describe_analysis
-
-    blocks = describe_analysis(result)
-    starts = [i for i, block in enumerate(blocks) if isinstance(block, Banner)]
-    out = blocks[: starts[0]] if starts else list(blocks)
-    for bid, start, end in zip(result, starts, [*starts[1:], len(blocks)], strict=True):
-        out += [*blocks[start:end], *_pricing_blocks(result, bid)]
-    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,25 +120,25 @@ def run(args: argparse.Namespace) -> int:
 
     out = _check_output(args.output, args.input) if args.output else None
     result = analyze(load(args.input))
-    print_lines(render_blocks(describe(result)))
+    pricing = price_bids(result)
+    print_lines(render_blocks(describe(result, pricing)))
     simulation = None
     if args.simulate:
+        from bidfit.present.progress import progress_bar
         from bidfit.studies.simulation import simulate
 
-        simulation = simulate(result.case, args.simulate, seed=args.seed)
+        simulation = simulate(result.case, args.simulate, seed=args.seed, progress=progress_bar())
         print_lines(f"\n{simulation!r}")
     if out is not None:
         from bidfit.io.xlsx.write import save_workbook
         from bidfit.present.report import report_workbook
 
-        workbook = report_workbook(result)
+        sensitivities = []
         if simulation is not None:
-            from bidfit.present.report_risk import add_sensitivity_sheet, add_simulation_sheet
             from bidfit.studies.sensitivity import sensitivity
 
-            add_simulation_sheet(workbook, simulation)
-            for bid in result.bids:
-                add_sensitivity_sheet(workbook, result.case, sensitivity(result.case, bid))
+            sensitivities = [sensitivity(result.case, bid) for bid in result.bids]
+        workbook = report_workbook(result, pricing=pricing, simulation=simulation, sensitivity=sensitivities)
         save_workbook(workbook, out, inputs=[args.input])
         print_lines(f"\nwrote {out}")
     return 0

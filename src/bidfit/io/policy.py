@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bidfit.errors import InputError, Problem
-from bidfit.io.textfiles import MAX_NESTING_DEPTH, read_mapping, read_text, structure_problems
+from bidfit.io.textfiles import MAX_NESTING_DEPTH, read_mapping, read_text, structure_problems, too_deep
 from bidfit.model.case import Policy
 from bidfit.model.validate import problems_from_validation_error
 
@@ -176,11 +176,13 @@ def _read_toml(path: Path) -> Any:
         where = f"line {at['line']}, column {at['column']}" if at else ""
         message = _TOML_POSITION.sub("", error).strip()
         raise InputError(Problem(where, f"invalid TOML: {message}", code="syntax"), str(path)) from None
-    too_deep = [
-        _too_deep_table(key) for key, value in data.items() if _nesting_depth(value) >= MAX_NESTING_DEPTH
+    nested = [
+        too_deep(key, " through dotted keys or table names", "tables and arrays")
+        for key, value in data.items()
+        if _nesting_depth(value) >= MAX_NESTING_DEPTH
     ]
-    if too_deep:
-        raise InputError(too_deep, str(path))
+    if nested:
+        raise InputError(nested, str(path))
     return data
 
 
@@ -203,15 +205,6 @@ def _nesting_depth(data: Any) -> int:
             if depth <= MAX_NESTING_DEPTH:  # deeper levels need not be walked
                 stack.extend((item, depth + 1) for item in value)
     return deepest
-
-
-def _too_deep_table(key: str) -> Problem:
-    return Problem(
-        key,
-        f"the data is nested more than {MAX_NESTING_DEPTH} levels deep through dotted keys or table names",
-        expected=f"at most {MAX_NESTING_DEPTH} levels of tables and arrays inside each other",
-        code="too_deep",
-    )
 
 
 def _read_text_mapping(path: Path) -> Any:

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.errors import InputError, Problem
-from bidfit.flags import FLAG_CODES, SEVERITIES
+from bidfit.flags import SEVERITIES
 from bidfit.io.xlsx.layout import SHEETS, SheetSpec
 from bidfit.io.xlsx.write import cell_ref, clean_text, put, range_ref, save_workbook
 from bidfit.model.case import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case, CostItem
+from bidfit.model.fields import FIELDS, MODELS
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -68,83 +69,25 @@ _CURRENCIES = (
 _ROWS_FORMATTED = 500  # rows below the header that get drop-downs
 _CHOICE = re.compile(r"[A-Za-z0-9_]+")
 
+_MODEL_SHEETS: dict[str, str] = {
+    "case": "Case",
+    "revenue": "Revenue",
+    "bid": "Bids",
+    "option": "Options",
+    "cost": "Costs",
+    "policy": "Policy",
+    "uncertainty": "Uncertainty",
+}
+"""The sheet holding each model's fields."""
+
 FIELD_HELP: dict[tuple[str, str], tuple[str, str]] = {
-    ("Case", "name"): ("Name of the case.", "text"),
-    ("Case", "customer"): ("The customer.", "text"),
-    ("Case", "currency"): ("Currency of every figure unless a row names another.", "ISO code, e.g. EUR"),
-    ("Case", "horizon_years"): ("Years evaluated after signature: years run 0..horizon.", "years"),
-    ("Case", "discount_rate"): ("The customer's discount (hurdle) rate.", "fraction per year, 8% = 0.08"),
-    ("Revenue", "name"): ("Unique name of the revenue stream, saving or avoided cost.", "text"),
-    ("Revenue", "kind"): ("revenue, saving or avoided_cost (for reporting).", "choice"),
-    ("Revenue", "annual_amount"): (
-        "The stream's full yearly amount in its first active year, before capture and margin.",
-        "currency per year",
-    ),
-    ("Revenue", "currency"): ("Currency of the amount; empty = the case currency.", "ISO code"),
-    ("Revenue", "growth"): (
-        "Compound change per year from the first active year; may be negative (eroding revenue).",
-        "fraction per year, -2% = -0.02",
-    ),
-    ("Revenue", "capture"): ("Share of the stream the proposal really affects; empty = 100%.", "0..1"),
-    ("Revenue", "margin"): (
-        "Share of the stream that is the customer's margin; empty = 100% (a saving counted in full).",
-        "0..1",
-    ),
-    ("Revenue", "start_year"): ("First active year; empty = 1.", "year"),
-    ("Revenue", "end_year"): ("Last active year; empty = the horizon.", "year"),
-    ("Revenue", "ramp_years"): (
-        "k >= 2 phases the stream in as 1/k, 2/k, ..., 1 over its first k years; 0 or 1 = full at once.",
-        "years",
-    ),
-    ("Revenue", "source"): ("Where the figure comes from (a report, a person, a system).", "text"),
-    ("Bids", "name"): ("Unique name of the bid; the Costs sheet's bid column refers to it.", "text"),
-    ("Bids", "vendor"): ("Who offers it.", "text"),
-    ("Bids", "scope"): (
-        "Names of the revenue streams the bid addresses, separated by commas; empty = all. A bid with "
-        "scope options needs the scope of its base offer here.",
-        "text",
-    ),
-    ("Bids", "min_margin"): (
-        "Optional: the vendor's least acceptable margin on what the customer pays, in present value "
-        "(margin = 1 - PV of the vendor's delivery cost / PV of the customer's payments). With the "
-        "vendor's delivery cost (Costs rows with side vendor) it gives the vendor's floor and the deal "
-        "room; empty = 0.",
-        "fraction, 15% = 0.15",
-    ),
+    **{
+        (_MODEL_SHEETS[spec.model], spec.column): (spec.description, spec.workbook_unit)
+        for spec in FIELDS.values()
+        if spec.column is not None and spec.workbook_unit
+    },
     ("Options", "bid"): ("The bid the option extends: a name from the Bids sheet.", "text"),
-    ("Options", "option"): (
-        "Name of the scope option (e.g. Sweden), unique within its bid. Its costs are the Costs rows "
-        "naming it in their option column.",
-        "text",
-    ),
-    ("Options", "scope"): (
-        "Names of the revenue streams the option adds to the bid's scope, separated by commas.",
-        "text",
-    ),
     ("Costs", "bid"): ("The bid this cost belongs to: a name from the Bids sheet.", "text"),
-    ("Costs", "name"): ("Name of the cost item, unique within its bid.", "text"),
-    ("Costs", "category"): ("What the cost is: " + ", ".join(COST_CATEGORIES) + ".", "choice"),
-    ("Costs", "kind"): (
-        "one_time: paid once, in year; recurring: paid every year from start_year to end_year.",
-        "choice",
-    ),
-    ("Costs", "amount"): (
-        "One-time amount, or the yearly amount in the first active year. Leave empty when percent_of "
-        "is used.",
-        "currency (per year when recurring)",
-    ),
-    ("Costs", "currency"): ("Currency of the amount; empty = the case currency.", "ISO code"),
-    ("Costs", "percent_of"): (
-        "Names of one-time items of the same bid, separated by commas: the amount is then percent "
-        "times their total (maintenance = 18% of capex a year).",
-        "text",
-    ),
-    ("Costs", "percent"): ("The share used with percent_of.", "fraction, 18% = 0.18"),
-    ("Costs", "year"): ("Year a one-time cost is paid; empty = 0 (signature).", "year"),
-    ("Costs", "start_year"): ("First year a recurring cost is paid; empty = 1.", "year"),
-    ("Costs", "end_year"): ("Last year a recurring cost is paid; empty = the horizon.", "year"),
-    ("Costs", "escalation"): ("Compound yearly price change of a recurring cost.", "fraction per year"),
-    ("Costs", "source"): ("Where the figure comes from.", "text"),
     ("Costs", "side"): (
         "customer: what the customer pays (empty = customer); vendor: the vendor's own cost to deliver "
         "the bid, for its floor price and margin.",
@@ -155,53 +98,14 @@ FIELD_HELP: dict[tuple[str, str], tuple[str, str]] = {
         "sheet) that this cost belongs to.",
         "text",
     ),
-    ("Policy", "max_payback_years"): ("Longest acceptable payback; empty = no limit.", "years"),
-    ("Policy", "min_benefit_cost_ratio"): ("Least acceptable PV benefits / PV costs; empty = 1.0.", "ratio"),
-    ("Policy", "min_benefit_headroom"): (
-        "Share the benefits may fall before NPV turns negative; empty = 0.",
-        "0..1",
-    ),
-    ("Policy", "stress_benefit_cut"): (
-        "NPV must stay >= 0 when the benefit claim is cut by this share; empty = no stress test.",
-        "0..1",
-    ),
-    ("Policy", "max_loss_probability"): (
-        "Highest acceptable simulated probability that the customer is worse off; empty = no limit.",
-        "0..1",
-    ),
-    ("Policy", "require_source"): ("TRUE makes a missing source an error rather than info.", "TRUE/FALSE"),
-    ("Policy", "severity"): (
-        "Change a flag's severity: one row per code, 'severity.THIN_MARGIN' with value error, warning "
-        "or info; or one row 'severity' with 'THIN_MARGIN=error, MISSING_SOURCE=info'. Codes: "
-        + ", ".join(FLAG_CODES)
-        + ".",
-        "error / warning / info",
-    ),
     ("FX", "currency"): (
         "A currency used by a row of Revenue or Costs other than the case currency.",
         "ISO code",
     ),
     ("FX", "rate"): ("Units of case currency per unit of this currency (EUR per USD: 0.92).", "rate"),
-    ("Uncertainty", "target"): (
-        "The uncertain input: discount_rate, revenue.<stream>.<field> or cost.<bid>.<item>.<field>.",
-        "text",
-    ),
-    ("Uncertainty", "distribution"): (
-        "triangular or pert (low, mode, high); uniform (low, high); normal or lognormal (mean, sd).",
-        "choice",
-    ),
-    ("Uncertainty", "low"): ("Lowest value.", "the target's unit"),
-    ("Uncertainty", "mode"): ("Most likely value.", "the target's unit"),
-    ("Uncertainty", "high"): ("Highest value.", "the target's unit"),
-    ("Uncertainty", "mean"): ("Mean of the value.", "the target's unit"),
-    ("Uncertainty", "sd"): ("Standard deviation of the value.", "the target's unit"),
-    ("Uncertainty", "correlated_with"): (
-        "Another row's target whose draws this one is rank-correlated with.",
-        "text",
-    ),
-    ("Uncertainty", "correlation"): ("Spearman rank correlation with correlated_with.", "-1..1"),
 }
-"""What each field means and its unit, by (sheet, field); the header comments."""
+"""What each field means and its unit, by (sheet, field); the header comments (model fields
+from :data:`~bidfit.model.fields.FIELDS`, plus the workbook's own columns)."""
 
 _PERCENT = "0.0##%"
 _MONEY = "#,##0"
@@ -506,20 +410,11 @@ def _item_rows(case: Case | None) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _columns(name: str) -> set[str]:
-    return set(next(spec for spec in SHEETS if spec.name == name).columns)
-
-
-# The fields of each model that the workbook holds (the rest must keep their defaults).
-_HELD: tuple[tuple[str, set[str]], ...] = (
-    ("case", _columns("Case") | {"revenue", "bids", "policy", "fx", "uncertainty"}),
-    ("revenue", _columns("Revenue")),
-    ("bid", _columns("Bids") | {"costs", "vendor_costs", "options"}),
-    ("option", {"name", "scope", "costs", "vendor_costs"}),
-    ("cost", _columns("Costs") - {"bid", "side", "option"}),
-    ("policy", _columns("Policy")),
-    ("uncertainty", _columns("Uncertainty")),
+_HELD: tuple[tuple[str, set[str]], ...] = tuple(
+    (model, {spec.name for (owner, _), spec in FIELDS.items() if owner == model and spec.column is not None})
+    for model in MODELS
 )
+"""The fields of each model that the workbook holds (the rest must keep their defaults)."""
 
 
 def _not_held(case: Case) -> list[str]:

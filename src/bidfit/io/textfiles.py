@@ -41,6 +41,7 @@ __all__ = [
     "read_mapping",
     "read_text",
     "structure_problems",
+    "too_deep",
 ]
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
@@ -94,11 +95,15 @@ _TOML_TOKENS = re.compile(
 # -- limits as problems --------------------------------------------------------
 
 
-def _too_deep(where: str) -> Problem:
+def too_deep(where: str, through: str = "", containers: str = "lists and mappings") -> Problem:
+    """The problem of data nested more than :data:`MAX_NESTING_DEPTH` levels deep.
+
+    ``through`` says what nests it (e.g. `` through dotted keys``), ``containers`` what nests.
+    """
     return Problem(
         where,
-        f"the data is nested more than {MAX_NESTING_DEPTH} levels deep",
-        expected=f"at most {MAX_NESTING_DEPTH} levels of lists and mappings inside each other",
+        f"the data is nested more than {MAX_NESTING_DEPTH} levels deep{through}",
+        expected=f"at most {MAX_NESTING_DEPTH} levels of {containers} inside each other",
         code="too_deep",
     )
 
@@ -212,7 +217,7 @@ def structure_problems(text: str, syntax: Literal["json", "toml"] = "json") -> l
         elif kind == "word" and syntax == "toml":
             key_depth += _key_dots(match.group())
         if depth + key_depth > MAX_NESTING_DEPTH:
-            problems.append(_too_deep(_line_column(text, match.start())))
+            problems.append(too_deep(_line_column(text, match.start())))
             break
         if kind == "word" and (digits := _integer_digits(match.group())) > MAX_INTEGER_DIGITS:
             problems.append(_too_long_integer(_line_column(text, match.start()), digits))
@@ -319,7 +324,7 @@ class _StrictLoader(yaml.SafeLoader):
         if self._values > MAX_VALUES:
             raise _Refusal(mark, _too_many_values)
         if depth > MAX_NESTING_DEPTH:
-            raise _Refusal(mark, _too_deep)
+            raise _Refusal(mark, too_deep)
         self._deepest = max(self._deepest, depth)
 
     def compose_node(self, parent: Node | None, index: Any) -> Any:

@@ -17,10 +17,8 @@ things that exist, years inside the horizon, an FX rate for every currency).
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -28,12 +26,21 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from bidfit.errors import Problem
 from bidfit.flags import FLAG_CODES, Severity
+from bidfit.model.fields import (
+    FIELDS,
+    MAX_FX_RATE,
+    MIN_FX_RATE,
+    bounds,
+    field_spec,
+    power_of_ten,
+    specs_named,
+)
 
 __all__ = [
     "COST_CATEGORIES",
@@ -44,7 +51,6 @@ __all__ = [
     "RevenueStream",
     "ScopeOption",
     "Uncertainty",
-    "reference_problems",
     "resolve_target",
 ]
 
@@ -54,24 +60,6 @@ CostCategory = Literal[
 COST_CATEGORIES: tuple[str, ...] = CostCategory.__args__  # type: ignore[attr-defined]
 CostKind = Literal["one_time", "recurring"]
 StreamKind = Literal["revenue", "saving", "avoided_cost"]
-
-MAX_HORIZON_YEARS = 100
-
-# Bounds that keep every cash flow of a valid case a finite float64. The largest
-# yearly flow of one line is MAX_AMOUNT * MAX_FX_RATE * (1 + MAX_GROWTH) ** 99,
-# about 1.3e127, and discounting at MIN_DISCOUNT_RATE multiplies it by at most
-# 2 ** 100 (1.3e30): far below the float64 limit of 1.8e308, whatever the number
-# of items, and with room for products of two such figures divided by a third.
-MAX_AMOUNT = 1e15
-"""Largest amount of a stream or cost item, in any currency [currency]."""
-MAX_GROWTH = 10.0
-"""Largest yearly growth or escalation [1/year]: +1000 % a year."""
-MAX_PERCENT = 10.0
-"""Largest ``percent`` of a cost item defined by ``percent_of`` [fraction]: 1000 %."""
-MIN_DISCOUNT_RATE = -0.5
-"""Lowest discount rate [1/year]: -50 % a year."""
-MIN_FX_RATE, MAX_FX_RATE = 1e-9, 1e9
-"""Range of an FX rate [units of case currency per unit of the other currency]."""
 
 
 def _split_names(value: Any) -> Any:
@@ -102,62 +90,52 @@ def _not_percent_typo(value: float) -> float:
     return value
 
 
-def _power_of_ten(value: float) -> str:
-    """``1e15`` rather than ``1e+15`` or ``1000000000000000``."""
-    return f"{value:.0e}".replace("e+", "e").replace("e-0", "e-").replace("e0", "e")
-
-
 def _plausible_fx_rate(value: float) -> float:
     if not MIN_FX_RATE <= value <= MAX_FX_RATE:
         raise ValueError(
-            f"an FX rate must be from {_power_of_ten(MIN_FX_RATE)} to {_power_of_ten(MAX_FX_RATE)} "
+            f"an FX rate must be from {power_of_ten(MIN_FX_RATE)} to {power_of_ten(MAX_FX_RATE)} "
             "units of case currency per unit of the other currency"
         )
     return value
 
 
-Money = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
-Growth = Annotated[float, Field(gt=-1, le=MAX_GROWTH, allow_inf_nan=False)]
-DiscountRate = Annotated[float, Field(ge=MIN_DISCOUNT_RATE, allow_inf_nan=False)]
+# Each bounded field's Field(...) comes from the registry (bidfit.model.fields.FIELDS). The
+# discount rate's upper bound and the FX rates are checked by validators with their own message.
+DiscountRate = Annotated[float, Field(ge=field_spec("case", "discount_rate").lower, allow_inf_nan=False)]
 FxRate = Annotated[float, Field(allow_inf_nan=False), AfterValidator(_plausible_fx_rate)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Year = Annotated[int, Field(ge=0)]
 Names = Annotated[list[str], BeforeValidator(_split_names)]
 CurrencyCode = Annotated[str, BeforeValidator(_upper_code), Field(pattern=r"^[A-Z]{3}$")]
 OptionalText = Annotated[
     str | None, BeforeValidator(lambda v: v.strip() or None if isinstance(v, str) else v)
 ]
 
-# What a valid value looks like, by field name; used in error messages.
+
+def _same_everywhere(name: str) -> str | None:
+    """The hint of field ``name`` if every model holding it agrees on one, else None."""
+    hints = {spec.hint for spec in specs_named(name)}
+    return hints.pop() if len(hints) == 1 else None
+
+
 FIELD_HINTS: dict[str, str] = {
-    "annual_amount": f"a number >= 0 and at most {_power_of_ten(MAX_AMOUNT)} in the stream's currency per year",
-    "amount": f"a number >= 0 and at most {_power_of_ten(MAX_AMOUNT)} in the item's currency",
-    "growth": f"a fraction per year above -1 and at most {MAX_GROWTH:g} (0.03 for +3%, -0.05 for -5%)",
-    "escalation": f"a fraction per year above -1 and at most {MAX_GROWTH:g} (0.02 for +2%)",
-    "discount_rate": f"a fraction per year from {MIN_DISCOUNT_RATE:g} to below 1 (0.08 for 8%)",
-    "fx": f"units of case currency per unit of the other currency, from {_power_of_ten(MIN_FX_RATE)} "
-    f"to {_power_of_ten(MAX_FX_RATE)}",
-    "capture": "a share from 0 to 1",
-    "margin": "a share from 0 to 1",
-    "percent": f"a fraction >= 0 and at most {MAX_PERCENT:g} (0.18 for 18%)",
-    "horizon_years": f"a whole number of years from 1 to {MAX_HORIZON_YEARS}",
-    "start_year": "a whole year from 0 to horizon_years",
-    "end_year": "a whole year from 0 to horizon_years",
-    "year": "a whole year from 0 to horizon_years",
-    "ramp_years": "a whole number of years >= 0",
-    "currency": "a three-letter currency code such as EUR",
-    "category": ", ".join(COST_CATEGORIES),
-    "min_benefit_cost_ratio": "a number >= 0 (1.2 means benefits at least 1.2x costs)",
-    "min_benefit_headroom": "a share from 0 to 1",
-    "stress_benefit_cut": "a share from 0 to 1",
-    "max_loss_probability": "a probability from 0 to 1",
-    "max_payback_years": "a number of years > 0",
-    "min_margin": "a fraction from 0 to below 1 (0.15 for 15%)",
+    name: hint for name in dict.fromkeys(name for _, name in FIELDS) if (hint := _same_everywhere(name))
 }
+"""What a valid value looks like, by field name, for error messages (from :data:`FIELDS`;
+a field whose valid values differ between models, such as ``kind``, has none)."""
+
+
+def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Give each property of a model's JSON schema the registry's description and unit."""
+    group = getattr(model, "field_group", None)
+    for name, prop in schema.get("properties", {}).items():
+        spec = FIELDS.get((group, name)) if isinstance(group, str) else None
+        if spec is not None:
+            prop["description"] = f"{spec.description} Unit: {spec.unit}."
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, str_strip_whitespace=True, json_schema_extra=_describe
+    )
 
 
 class RevenueStream(_Model):
@@ -195,15 +173,18 @@ class RevenueStream(_Model):
     1.0
     """
 
+    field_group: ClassVar[str] = "revenue"
+    """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
+
     name: Annotated[str, Field(min_length=1)]
-    annual_amount: Money
-    growth: Growth = 0.0
-    capture: Share = 1.0
-    margin: Share = 1.0
+    annual_amount: Annotated[float, bounds("revenue", "annual_amount")]
+    growth: Annotated[float, bounds("revenue", "growth")] = 0.0
+    capture: Annotated[float, bounds("revenue", "capture")] = 1.0
+    margin: Annotated[float, bounds("revenue", "margin")] = 1.0
     kind: Annotated[StreamKind, BeforeValidator(_lower_word)] = "revenue"
-    start_year: Year = 1
-    end_year: Year | None = None
-    ramp_years: Annotated[int, Field(ge=0)] = 0
+    start_year: Annotated[int, bounds("revenue", "start_year")] = 1
+    end_year: Annotated[int, bounds("revenue", "end_year")] | None = None
+    ramp_years: Annotated[int, bounds("revenue", "ramp_years")] = 0
     currency: CurrencyCode | None = None
     source: OptionalText = None
 
@@ -248,16 +229,19 @@ class CostItem(_Model):
     True
     """
 
+    field_group: ClassVar[str] = "cost"
+    """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
+
     name: Annotated[str, Field(min_length=1)]
     category: Annotated[CostCategory, BeforeValidator(_lower_word)] = "other"
     kind: Annotated[CostKind, BeforeValidator(_lower_word)]
-    amount: Money | None = None
+    amount: Annotated[float, bounds("cost", "amount")] | None = None
     percent_of: Names = Field(default_factory=list)
-    percent: Annotated[float, Field(ge=0, le=MAX_PERCENT, allow_inf_nan=False)] | None = None
-    year: Year | None = None
-    start_year: Year | None = None
-    end_year: Year | None = None
-    escalation: Growth = 0.0
+    percent: Annotated[float, bounds("cost", "percent")] | None = None
+    year: Annotated[int, bounds("cost", "year")] | None = None
+    start_year: Annotated[int, bounds("cost", "start_year")] | None = None
+    end_year: Annotated[int, bounds("cost", "end_year")] | None = None
+    escalation: Annotated[float, bounds("cost", "escalation")] = 0.0
     currency: CurrencyCode | None = None
     source: OptionalText = None
 
@@ -315,6 +299,9 @@ class ScopeOption(_Model):
         What the option adds to the vendor's own delivery cost.
     """
 
+    field_group: ClassVar[str] = "option"
+    """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
+
     name: Annotated[str, Field(min_length=1)]
     scope: Names = Field(default_factory=list)
     costs: list[CostItem] = Field(default_factory=list)
@@ -344,12 +331,15 @@ class Bid(_Model):
         Optional extensions (e.g. more countries); the bid as given is the base offer.
     """
 
+    field_group: ClassVar[str] = "bid"
+    """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
+
     name: Annotated[str, Field(min_length=1)]
     vendor: str = ""
     costs: list[CostItem] = Field(default_factory=list)
     scope: Names = Field(default_factory=list)
     vendor_costs: list[CostItem] = Field(default_factory=list)
-    min_margin: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
+    min_margin: Annotated[float, bounds("bid", "min_margin")] | None = None
     options: list[ScopeOption] = Field(default_factory=list)
 
     def cost(self, name: str) -> CostItem:
@@ -408,11 +398,14 @@ class Policy(_Model):
         Raise or lower the severity of flag codes, e.g. ``{"THIN_MARGIN": "error"}``.
     """
 
-    max_payback_years: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    min_benefit_cost_ratio: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
-    min_benefit_headroom: Share = 0.0
-    stress_benefit_cut: Share | None = None
-    max_loss_probability: Share | None = None
+    field_group: ClassVar[str] = "policy"
+    """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
+
+    max_payback_years: Annotated[float, bounds("policy", "max_payback_years")] | None = None
+    min_benefit_cost_ratio: Annotated[float, bounds("policy", "min_benefit_cost_ratio")] = 1.0
+    min_benefit_headroom: Annotated[float, bounds("policy", "min_benefit_headroom")] = 0.0
+    stress_benefit_cut: Annotated[float, bounds("policy", "stress_benefit_cut")] | None = None
+    max_loss_probability: Annotated[float, bounds("policy", "max_loss_probability")] | None = None
     require_source: bool = False
     severity: dict[str, Severity] = Field(default_factory=dict)
 
@@ -439,21 +432,16 @@ DISTRIBUTION_PARAMETERS: dict[str, tuple[str, ...]] = {
 """The parameters each distribution needs."""
 
 UNCERTAIN_FIELDS: dict[str, tuple[str, ...]] = {
-    "revenue": ("annual_amount", "growth", "capture", "margin"),
-    "cost": ("amount", "escalation", "percent"),
+    model: tuple(spec.name for (owner, _), spec in FIELDS.items() if owner == model and spec.uncertain)
+    for model in ("revenue", "cost")
 }
 """The numeric fields an uncertainty may target, per kind of item."""
 
 FIELD_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     # field: (lowest, highest, lowest excluded)
-    "annual_amount": (0.0, MAX_AMOUNT, False),
-    "amount": (0.0, MAX_AMOUNT, False),
-    "percent": (0.0, MAX_PERCENT, False),
-    "capture": (0.0, 1.0, False),
-    "margin": (0.0, 1.0, False),
-    "growth": (-1.0, MAX_GROWTH, True),
-    "escalation": (-1.0, MAX_GROWTH, True),
-    "discount_rate": (MIN_DISCOUNT_RATE, 1.0, False),
+    spec.name: (float(spec.lower), None if spec.upper is None else float(spec.upper), spec.lower_open)
+    for spec in FIELDS.values()
+    if spec.uncertain and spec.lower is not None
 }
 """Valid range of each uncertain field; a sampled value is kept inside it."""
 
@@ -487,15 +475,18 @@ class Uncertainty(_Model):
     {'mean': 380000.0, 'sd': 50000.0}
     """
 
+    field_group: ClassVar[str] = "uncertainty"
+    """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
+
     target: Annotated[str, Field(min_length=1)]
     distribution: Annotated[Distribution, BeforeValidator(_lower_word)]
     low: Finite | None = None
     mode: Finite | None = None
     high: Finite | None = None
     mean: Finite | None = None
-    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    sd: Annotated[float, bounds("uncertainty", "sd")] | None = None
     correlated_with: OptionalText = None
-    correlation: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] | None = None
+    correlation: Annotated[float, bounds("uncertainty", "correlation")] | None = None
 
     @model_validator(mode="after")
     def _check_parameters(self) -> Uncertainty:
@@ -623,10 +614,13 @@ class Case(_Model):
     50.0
     """
 
+    field_group: ClassVar[str] = "case"
+    """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
+
     name: Annotated[str, Field(min_length=1)]
     customer: str = ""
     currency: CurrencyCode = "EUR"
-    horizon_years: Annotated[int, Field(ge=1, le=MAX_HORIZON_YEARS)]
+    horizon_years: Annotated[int, bounds("case", "horizon_years")]
     discount_rate: Annotated[DiscountRate, AfterValidator(_not_percent_typo)]
     revenue: Annotated[list[RevenueStream], Field(min_length=1)]
     bids: Annotated[list[Bid], Field(min_length=1)]
@@ -635,10 +629,18 @@ class Case(_Model):
     uncertainty: list[Uncertainty] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _check_references(self) -> Case:
-        problems = reference_problems(self)
-        if problems:
-            raise _ReferenceError(problems)
+    def _check_references(self, info: ValidationInfo) -> Case:
+        """Check that the fields fit together (:mod:`bidfit.model.references`).
+
+        Validating with ``context={"check_references": False}`` checks the
+        fields only, for a caller that runs the reference checks itself.
+        """
+        if (info.context or {}).get("check_references", True):
+            from bidfit.model.references import reference_problems  # it reads the models defined here
+
+            problems = reference_problems(self)
+            if problems:
+                raise ValueError("; ".join(str(p) for p in problems))
         return self
 
     def bid(self, name: str) -> Bid:
@@ -668,361 +670,3 @@ def _by_name(items: Iterable[Any], name: str, what: str) -> Any:
             return item
     known = ", ".join(repr(i.name) for i in items)
     raise KeyError(f"no {what} named {name!r}; known: {known}")
-
-
-class _ReferenceError(ValueError):
-    """Carries every cross-reference problem of a case through pydantic."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
-
-
-def _year_problems(
-    where: str, loc: tuple[str | int, ...], fields: dict[str, int | None], horizon: int
-) -> list[Problem]:
-    problems = []
-    for key, value in fields.items():
-        if value is not None and value > horizon:
-            problems.append(
-                Problem(
-                    f"{where}.{key}",
-                    "year is outside the horizon",
-                    found=value,
-                    expected=f"a year from 0 to horizon_years ({horizon})",
-                    code="year_outside_horizon",
-                    loc=(*loc, key),
-                )
-            )
-    start, end = fields.get("start_year"), fields.get("end_year")
-    if start is not None and end is not None and end < start:
-        problems.append(
-            Problem(
-                f"{where}.end_year",
-                "end_year is before start_year",
-                found=end,
-                expected=f"a year from {start} to {horizon}",
-                code="end_before_start",
-                loc=(*loc, "end_year"),
-            )
-        )
-    return problems
-
-
-def _duplicate_problems(names: list[str], where: str, loc: tuple[str | int, ...]) -> list[Problem]:
-    return [
-        Problem(
-            where,
-            f"the name {name!r} is used {count} times",
-            expected="unique names",
-            code="duplicate_name",
-            loc=loc,
-        )
-        for name, count in Counter(names).items()
-        if count > 1
-    ]
-
-
-def reference_problems(case: Case) -> list[Problem]:
-    """Check a case as a whole; return every problem found (empty when consistent).
-
-    Field-by-field checks are done by the models; this checks what relates
-    fields to each other: unique names, scopes and ``percent_of`` that name
-    existing items, years inside the horizon, FX rates for every currency,
-    scope options, uncertainty targets.
-    """
-    problems: list[Problem] = []
-    stream_names = [s.name for s in case.revenue]
-    problems += _duplicate_problems(stream_names, "revenue", ("revenue",))
-    problems += _duplicate_problems([b.name for b in case.bids], "bids", ("bids",))
-    for i, stream in enumerate(case.revenue):
-        where = f"revenue[{stream.name!r}]"
-        fields = {"start_year": stream.start_year, "end_year": stream.end_year}
-        problems += _year_problems(where, ("revenue", i), fields, case.horizon_years)
-        problems += _fx_problems(case, stream.currency, where, ("revenue", i))
-    for b, bid in enumerate(case.bids):
-        problems += _bid_problems(case, bid, ("bids", b))
-    problems += _uncertainty_problems(case)
-    return problems
-
-
-def _fx_problems(case: Case, currency: str | None, where: str, loc: tuple[str | int, ...]) -> list[Problem]:
-    if currency is None or currency == case.currency or currency in case.fx:
-        return []
-    return [
-        Problem(
-            f"{where}.currency",
-            f"no FX rate for {currency}",
-            found=currency,
-            expected=f"{case.currency} or a currency listed in fx "
-            f"(fx: {{{currency}: <{case.currency} per {currency}>}})",
-            code="missing_fx",
-            loc=(*loc, "currency"),
-        )
-    ]
-
-
-def _scope_problems(
-    names: list[str], streams: list[str], where: str, loc: tuple[str | int, ...]
-) -> list[Problem]:
-    return [
-        Problem(
-            where,
-            f"scope names a revenue stream that does not exist: {name!r}",
-            found=name,
-            expected=f"one of {', '.join(map(repr, streams))} (empty = all)",
-            code="unknown_name",
-            loc=loc,
-        )
-        for name in names
-        if name not in streams
-    ]
-
-
-def _cost_list_problems(
-    case: Case,
-    items: list[CostItem],
-    where: str,
-    loc: tuple[str | int, ...],
-    references: list[CostItem] | None = None,
-) -> list[Problem]:
-    """Names unique, years inside the horizon, FX known, ``percent_of`` resolvable.
-
-    ``references`` are further items ``percent_of`` may name (a scope
-    option's costs may be a share of the base bid's one-time items).
-    """
-    problems = _duplicate_problems([c.name for c in items], where, loc)
-    one_time = {c.name for c in [*(references or []), *items] if c.kind == "one_time"}
-    for c, item in enumerate(items):
-        item_where = f"{where}[{item.name!r}]"
-        item_loc: tuple[str | int, ...] = (*loc, c)
-        fields = {"year": item.year, "start_year": item.start_year, "end_year": item.end_year}
-        problems += _year_problems(item_where, item_loc, fields, case.horizon_years)
-        problems += _fx_problems(case, item.currency, item_where, item_loc)
-        for target in item.percent_of:
-            if target not in one_time:
-                problems.append(
-                    Problem(
-                        f"{item_where}.percent_of",
-                        f"percent_of names {target!r}, which is not a one-time cost of this bid",
-                        found=target,
-                        expected="names of one-time cost items of the same bid: "
-                        + (", ".join(map(repr, sorted(one_time))) or "(none)"),
-                        code="unknown_name",
-                        loc=(*item_loc, "percent_of"),
-                    )
-                )
-    problems += _percent_cycles(items, where, loc)
-    if not problems:
-        problems += _percent_amount_problems(case, items, where, loc, references or [])
-    return problems
-
-
-def _percent_amount_problems(
-    case: Case, items: list[CostItem], where: str, loc: tuple[str | int, ...], references: list[CostItem]
-) -> list[Problem]:
-    """Items defined by ``percent_of`` whose amount comes to more than :data:`MAX_AMOUNT`.
-
-    A chain of shares (an item that is a share of items that are shares...)
-    could otherwise compound beyond what a float can hold, however small each
-    share.
-    """
-    import numpy as np
-
-    from bidfit.build.cashflows import cost_amounts  # it imports this module
-
-    if not any(item.percent_of for item in items):
-        return []
-    pool = [*references, *items]
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            pool_amounts = cost_amounts(pool, case.fx_rate)
-    except (KeyError, ValueError):
-        return []  # a reference or currency of the base offer is wrong: reported there
-    too_large = {
-        item.name
-        for item, amount in zip(pool, pool_amounts, strict=True)
-        if item.percent_of and not amount <= MAX_AMOUNT
-    }
-    amounts = pool_amounts[len(references) :]
-    # Name only where the excess starts, not every item that is a share of it.
-    return [
-        Problem(
-            f"{where}[{item.name!r}].percent",
-            f"with percent_of the item comes to {amount:.3g} {case.currency}, above the largest amount allowed"
-            if math.isfinite(amount)
-            else "with percent_of the item comes to more than can be computed",
-            found=item.percent,
-            expected=f"a share whose amount comes to at most {_power_of_ten(MAX_AMOUNT)} {case.currency}",
-            code="out_of_range",
-            loc=(*loc, c, "percent"),
-        )
-        for c, (item, amount) in enumerate(zip(items, amounts, strict=True))
-        if item.name in too_large and too_large.isdisjoint(item.percent_of)
-    ]
-
-
-def _bid_problems(case: Case, bid: Bid, loc: tuple[str | int, ...]) -> list[Problem]:
-    where = f"bids[{bid.name!r}]"
-    streams = [s.name for s in case.revenue]
-    problems = _scope_problems(bid.scope, streams, f"{where}.scope", (*loc, "scope"))
-    problems += _cost_list_problems(case, bid.costs, f"{where}.costs", (*loc, "costs"))
-    problems += _cost_list_problems(case, bid.vendor_costs, f"{where}.vendor_costs", (*loc, "vendor_costs"))
-    if not bid.options:
-        return problems
-    if not bid.scope:
-        problems.append(
-            Problem(
-                f"{where}.scope",
-                "a bid with scope options needs the scope of its base offer",
-                expected="the revenue streams the base offer addresses",
-                code="missing_scope",
-                loc=(*loc, "scope"),
-            )
-        )
-    if len(bid.options) > MAX_SCOPE_OPTIONS:
-        problems.append(
-            Problem(
-                f"{where}.options",
-                f"too many scope options to evaluate every combination (2^{len(bid.options)})",
-                found=len(bid.options),
-                expected=f"at most {MAX_SCOPE_OPTIONS} options",
-                code="too_many",
-                loc=(*loc, "options"),
-            )
-        )
-    problems += _duplicate_problems([o.name for o in bid.options], f"{where}.options", (*loc, "options"))
-    for o, option in enumerate(bid.options):
-        o_where, o_loc = f"{where}.options[{option.name!r}]", (*loc, "options", o)
-        problems += _scope_problems(option.scope, streams, f"{o_where}.scope", (*o_loc, "scope"))
-        for attr, base in (("costs", bid.costs), ("vendor_costs", bid.vendor_costs)):
-            items = getattr(option, attr)
-            problems += _cost_list_problems(case, items, f"{o_where}.{attr}", (*o_loc, attr), references=base)
-            clashes = sorted({c.name for c in items} & {c.name for c in base})
-            problems += [
-                Problem(
-                    f"{o_where}.{attr}",
-                    f"the name {name!r} is already used by the base offer",
-                    expected="names unique across the base offer and its options",
-                    code="duplicate_name",
-                    loc=(*o_loc, attr),
-                )
-                for name in clashes
-            ]
-    return problems
-
-
-def _uncertainty_problems(case: Case) -> list[Problem]:
-    """Targets that name nothing, duplicates, parameters outside a field's range, bad correlations."""
-    problems: list[Problem] = []
-    targets = [u.target for u in case.uncertainty]
-    for u, entry in enumerate(case.uncertainty):
-        where = f"uncertainty[{entry.target!r}]"
-        loc: tuple[str | int, ...] = ("uncertainty", u)
-        try:
-            _, _, _, field_name = resolve_target(case, entry.target)
-        except KeyError as exc:
-            problems.append(
-                Problem(
-                    f"{where}.target",
-                    exc.args[0],
-                    found=entry.target,
-                    expected="discount_rate, revenue.<stream>.<field> or cost.<bid>.<item>.<field>",
-                    code="unknown_name",
-                    loc=(*loc, "target"),
-                )
-            )
-            continue
-        if targets.count(entry.target) > 1 and targets.index(entry.target) == u:
-            problems.append(
-                Problem(
-                    f"{where}.target",
-                    "the same input has more than one distribution",
-                    found=entry.target,
-                    expected="one uncertainty per input",
-                    code="duplicate_name",
-                    loc=(*loc, "target"),
-                )
-            )
-        kind, index, item, _ = resolve_target(case, entry.target)
-        if kind == "cost":
-            cost = case.bids[index].costs[item]
-            if (field_name == "percent") != bool(cost.percent_of):
-                has = "is defined by percent_of" if cost.percent_of else "has an amount"
-                problems.append(
-                    Problem(
-                        f"{where}.target",
-                        f"the cost item {has}, so its {field_name} has no effect",
-                        found=entry.target,
-                        expected="percent for an item defined by percent_of, amount otherwise",
-                        code="no_effect",
-                        loc=(*loc, "target"),
-                    )
-                )
-            elif field_name == "escalation" and not cost.is_recurring:
-                problems.append(
-                    Problem(
-                        f"{where}.target",
-                        "a one-time cost does not escalate",
-                        found=entry.target,
-                        expected="escalation of a recurring cost",
-                        code="no_effect",
-                        loc=(*loc, "target"),
-                    )
-                )
-        lowest, highest, open_low = FIELD_BOUNDS[field_name]
-        for name in ("low", "mode", "high"):
-            value = getattr(entry, name)
-            if value is None:
-                continue
-            too_low = value <= lowest if open_low else value < lowest
-            if too_low or (highest is not None and value > highest):
-                problems.append(
-                    Problem(
-                        f"{where}.{name}",
-                        f"{name} is outside the valid range of {field_name}",
-                        found=value,
-                        expected=FIELD_HINTS.get(field_name),
-                        code="out_of_range",
-                        loc=(*loc, name),
-                    )
-                )
-        partner = entry.correlated_with
-        if partner is not None and (partner not in targets or partner == entry.target):
-            problems.append(
-                Problem(
-                    f"{where}.correlated_with",
-                    "correlated_with must name another uncertainty's target",
-                    found=partner,
-                    expected="one of " + ", ".join(map(repr, targets)),
-                    code="unknown_name",
-                    loc=(*loc, "correlated_with"),
-                )
-            )
-    return problems
-
-
-def _percent_cycles(items: list[CostItem], where: str, loc: tuple[str | int, ...]) -> list[Problem]:
-    """Find one-time items whose ``percent_of`` chain leads back to themselves."""
-    links = {c.name: c.percent_of for c in items if c.kind == "one_time"}
-    problems = []
-    for c, item in enumerate(items):
-        seen: set[str] = set()
-        stack = list(links.get(item.name, [])) if item.kind == "one_time" else []
-        while stack:
-            name = stack.pop()
-            if name == item.name:
-                problems.append(
-                    Problem(
-                        f"{where}[{item.name!r}].percent_of",
-                        "percent_of refers back to the item itself",
-                        expected="a chain of percent_of that ends in items with an amount",
-                        code="cycle",
-                        loc=(*loc, c, "percent_of"),
-                    )
-                )
-                break
-            if name not in seen:
-                seen.add(name)
-                stack.extend(links.get(name, []))
-    return problems

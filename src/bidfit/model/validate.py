@@ -2,11 +2,11 @@
 
 :func:`validate_case` reports every problem of an input at once, each as a
 :class:`bidfit.Problem` naming the field (``bids['Vendor A'].costs['Fee'].amount``)
-with what was found and what is valid. pydantic checks each field; the
-models then check the case as a whole (names, scopes, years, FX). Since the
-second check only runs on a case whose fields are all valid, it is run again
-here on the items that are valid on their own, so that an input with a bad
-amount *and* an unknown scope name is told about both in one go.
+with what was found and what is valid. pydantic checks the structure and
+each field first; the reference checks (:mod:`bidfit.model.references`:
+names, scopes, years, FX) then run once, on the items that are valid on their
+own, so that an input with a bad amount *and* an unknown scope name is told
+about both in one go.
 """
 
 from __future__ import annotations
@@ -28,10 +28,14 @@ from bidfit.model.case import (
     RevenueStream,
     ScopeOption,
     Uncertainty,
-    _ReferenceError,
 )
+from bidfit.model.fields import FIELDS
+from bidfit.model.references import reference_problems, require_consistent
 
-__all__ = ["REFERENCE_CODES", "cross_reference_problems", "problems_from_validation_error", "validate_case"]
+__all__ = ["problems_from_validation_error", "validate_case"]
+
+_FIELDS_ONLY = {"check_references": False}
+"""Validation context of a :class:`Case` whose reference checks are run here, once."""
 
 
 def problems_from_validation_error(exc: ValidationError, data: Any = None) -> list[Problem]:
@@ -44,14 +48,7 @@ def problems_from_validation_error(exc: ValidationError, data: Any = None) -> li
     data : object, optional
         The raw input, used to show list items by their names.
     """
-    problems: list[Problem] = []
-    for error in exc.errors():
-        cause = error.get("ctx", {}).get("error")
-        if isinstance(cause, _ReferenceError):
-            problems.extend(cause.problems)
-            continue
-        problems.append(_problem_from_error(error, data))
-    return problems
+    return [_problem_from_error(error, data) for error in exc.errors()]
 
 
 def _problem_from_error(error: ErrorDetails, data: Any) -> Problem:
@@ -218,9 +215,9 @@ def _found(value: Any) -> Any:
 
 def _hint(field_name: str, loc: tuple[str | int, ...]) -> str | None:
     """What a valid value of ``field_name`` looks like where ``loc`` points."""
-    if field_name == "kind":
-        return "revenue, saving or avoided_cost" if loc[:1] == ("revenue",) else "one_time or recurring"
-    return FIELD_HINTS.get(field_name)
+    group = getattr(_model_at(loc[:-1]), "field_group", "")
+    spec = FIELDS.get((group, field_name))
+    return spec.hint if spec is not None and spec.hint is not None else FIELD_HINTS.get(field_name)
 
 
 _MODEL_AT: dict[str, type[BaseModel]] = {
@@ -277,42 +274,28 @@ def validate_case(data: Any, file: str | None = None) -> Case:
             file,
         )
     try:
-        return Case.model_validate(data)
+        case = Case.model_validate(data, context=_FIELDS_ONLY)
     except ValidationError as exc:
         problems = problems_from_validation_error(exc, data)
-    if not any(p.code in REFERENCE_CODES for p in problems):
-        problems += cross_reference_problems(data, problems)
-    raise InputError(problems, file)
+    else:
+        require_consistent(case, file)
+        return case
+    raise InputError(problems + _valid_items_reference_problems(data, problems), file)
 
 
-REFERENCE_CODES = frozenset(
-    {
-        "duplicate_name",
-        "missing_fx",
-        "unknown_name",
-        "year_outside_horizon",
-        "end_before_start",
-        "cycle",
-        "out_of_range",
-        "missing_scope",
-        "too_many",
-    }
-)
-"""Codes of the problems :func:`bidfit.model.case.reference_problems` finds (names, years, FX)."""
+def _valid_items_reference_problems(data: dict[str, Any], first: list[Problem]) -> list[Problem]:
+    """Reference problems among the items that are valid on their own.
 
-
-def cross_reference_problems(data: dict[str, Any], first: list[Problem]) -> list[Problem]:
-    """Cross-reference problems among the items that are valid on their own.
-
-    A case with a field error (a bad amount, a wrong kind) never reaches the
-    model's cross-reference checks, so their problems (an unknown scope, a
-    year beyond the horizon, a missing FX rate) would only show after the
-    first fix. Here the checks run on the items without field errors, and
-    problems that only come from leaving an item out (a reference to it) are
-    dropped. Locations are given in the input's own item numbering. A list or
-    mapping of the wrong shape (already a problem in ``first``) counts as
-    empty, and an item that is not a mapping is left out.
+    An input with a field error (a bad amount, a wrong kind) yields no case,
+    yet its reference problems (an unknown scope, a year beyond the horizon, a
+    missing FX rate) should not wait for the first fix. Here the checks run on
+    the items without field errors, and problems that only come from leaving
+    an item out (a reference to it) are dropped. Locations are given in the
+    input's own item numbering. A list or mapping of the wrong shape (already
+    a problem in ``first``) counts as empty, and an item that is not a mapping
+    is left out.
     """
+    # Long: walks every list of the raw data once, keeping the items that are valid on their own.
 
     def broken(*prefix: str | int) -> bool:
         return any(tuple(p.loc[: len(prefix)]) == prefix for p in first)
@@ -380,18 +363,12 @@ def cross_reference_problems(data: dict[str, Any], first: list[Problem]) -> list
         "uncertainty": keep(data.get("uncertainty"), ("uncertainty",), ("uncertainty",)),
     }
     try:
-        Case.model_validate(clean)
-    except ValidationError as exc:
-        found = [
-            _renumbered(p, moved)
-            for p in problems_from_validation_error(exc, clean)
-            if p.code in REFERENCE_CODES and not _mentions(p.found, left_out)
-        ]
-        # A field left out for its own problem (a scope that is not a list) is no second problem.
-        return [
-            p for p in found if not any(q.loc and tuple(p.loc[: len(q.loc)]) == tuple(q.loc) for q in first)
-        ]
-    return []
+        valid = Case.model_validate(clean, context=_FIELDS_ONLY)
+    except ValidationError:
+        return []  # what is left does not make a case: its field problems are in ``first``
+    found = [_renumbered(p, moved) for p in reference_problems(valid) if not _mentions(p.found, left_out)]
+    # A field left out for its own problem (a scope that is not a list) is no second problem.
+    return [p for p in found if not any(q.loc and tuple(p.loc[: len(q.loc)]) == tuple(q.loc) for q in first)]
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -31,9 +31,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from bidfit.results.analysis import Analysis, BidAnalysis
+    from bidfit.results.simulation import SimulatedBid
     from bidfit.studies.dealmap import DealMap
     from bidfit.studies.sensitivity import Sensitivity
-    from bidfit.studies.simulation import SimulatedBid
 
 __all__ = [
     "BID_KINDS",
@@ -64,7 +64,7 @@ CATEGORY_COLOURS = {
 FIGSIZE = (8.0, 4.5)
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
 
-BID_KINDS = ("cumulative", "benefits_costs", "deal_map")
+BID_KINDS = ("cumulative", "benefits_costs")
 """What :func:`plot_bid` draws."""
 
 
@@ -116,6 +116,7 @@ def _short(value: float) -> str:
 
 
 def cumulative_cash(bid: BidAnalysis, ax: Axes | None = None, discounted: bool = True) -> Axes:
+    # Long: one figure drawn top to bottom (lines, payback marks, labels); splitting it scatters the layout.
     """The customer's cumulative cash position by year, with the payback marked.
 
     Parameters
@@ -369,7 +370,7 @@ def npv_histogram(bid: SimulatedBid, ax: Axes | None = None, bins: int = 60) -> 
         the others green; a line at NPV = 0 and dotted lines at P10/P50/P90.
         The red heights add up to ``probability_worse_off``.
     """
-    from bidfit.studies.simulation import histogram_edges
+    from bidfit.results.simulation import histogram_edges
 
     ax = _axes(ax)
     cur = bid.currency
@@ -427,6 +428,7 @@ def npv_histogram(bid: SimulatedBid, ax: Axes | None = None, bins: int = 60) -> 
 
 
 def deal_map(deal: DealMap, ax: Axes | None = None) -> Axes:
+    # Long: one figure drawn top to bottom (colour map, break-even line, quote, competitors, labels).
     """The customer's NPV over one-time price x annual fee, with the break-even line and quotes.
 
     Returns
@@ -529,15 +531,15 @@ def deal_map(deal: DealMap, ax: Axes | None = None) -> Axes:
 
 
 def plot_bid(bid: BidAnalysis, kind: str = "cumulative", ax: Axes | None = None, **options: Any) -> Axes:
-    """Draw one kind of plot of a bid: one of :data:`BID_KINDS`."""
+    """Draw one kind of plot of a bid: one of :data:`BID_KINDS`.
+
+    A study of the bid draws through its own result: ``bidfit.deal_map(case, bid).plot()``,
+    ``bidfit.sensitivity(case, bid).plot()``.
+    """
     if kind == "cumulative":
         return cumulative_cash(bid, ax=ax, **options)
     if kind == "benefits_costs":
         return benefits_costs(bid, ax=ax, **options)
-    if kind == "deal_map":
-        from bidfit.studies.dealmap import deal_map_of
-
-        return deal_map(deal_map_of(bid, **options), ax=ax)
     raise ValueError(f"unknown plot kind {kind!r} for a bid; choose one of {', '.join(BID_KINDS)}")
 
 
@@ -562,12 +564,10 @@ def plot_analysis(
     """Draw a plot of an analysis.
 
     ``kind`` is ``'comparison'`` (:func:`compare_bids`) or one of
-    :data:`BID_KINDS` and ``'tornado'`` for the bid named ``bid``; with
-    ``bid=None`` those draw one Axes per bid and return the Figure. A
-    ``'deal_map'`` shows the other bids as competitors; a ``'tornado'`` runs
-    :func:`bidfit.sensitivity` (``options`` go to it).
+    :data:`BID_KINDS` for the bid named ``bid``; with ``bid=None`` those draw
+    one Axes per bid and return the Figure.
     """
-    kinds = ("comparison", *BID_KINDS, "tornado")
+    kinds = ("comparison", *BID_KINDS)
     if kind not in kinds:
         raise ValueError(f"unknown plot kind {kind!r}; choose one of {', '.join(kinds)}")
     if kind == "comparison":
@@ -576,12 +576,4 @@ def plot_analysis(
         if ax is not None and len(analysis) > 1:
             raise ValueError(f"name a bid to draw {kind!r} on one Axes (bids: {', '.join(analysis.bids)})")
         return _per_bid(analysis, kind, list(analysis.bids), **options)
-    if kind == "tornado":
-        from bidfit.studies.sensitivity import sensitivity
-
-        return sensitivity(analysis.case, bid, **options).plot(ax=ax)
-    if kind == "deal_map":
-        from bidfit.studies.dealmap import deal_map as make_map
-
-        return deal_map(make_map(analysis, bid, **options), ax=ax)
     return plot_bid(analysis.bids[bid], kind, ax=ax, **options)

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from bidfit.gate import BidCheck, CheckResult
     from bidfit.model.case import Case
     from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
+    from bidfit.results.simulation import SimulatedBid, Simulation
     from bidfit.studies.dealmap import DealMap
     from bidfit.studies.sensitivity import Sensitivity
-    from bidfit.studies.simulation import SimulatedBid, Simulation
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -219,23 +219,31 @@ def describe_bid(bid: BidAnalysis) -> list[Block]:
     return blocks
 
 
-def describe_analysis(analysis: Analysis) -> list[Block]:
-    """Title, the verdict table across bids, then each bid's banner and findings."""
+def describe_analysis_head(analysis: Analysis) -> list[Block]:
+    """Title and the verdict table across bids."""
     case = analysis.case
     who = f" for {case.customer}" if case.customer else ""
     n = len(analysis)
-    blocks: list[Block] = [
+    return [
         Heading(
             f"{case.name}{who}: {n} bid{'s' if n != 1 else ''}, {case.horizon_years} years, "
             f"discount rate {case.discount_rate:.1%}, {case.currency}"
         ),
         Table(SUMMARY_COLUMNS, summary_rows(analysis)),
     ]
-    for bid in analysis:
-        blocks.append(Banner(bid.verdict, headline(bid)))
-        if bid.flags:
-            blocks.append(Findings(bid.flags))
-    return blocks
+
+
+def describe_findings(bid: BidAnalysis) -> list[Block]:
+    """A bid's banner (verdict and headline figures) and its findings."""
+    return [Banner(bid.verdict, headline(bid)), *([Findings(bid.flags)] if bid.flags else [])]
+
+
+def describe_analysis(analysis: Analysis) -> list[Block]:
+    """Title, the verdict table across bids, then each bid's banner and findings."""
+    return [
+        *describe_analysis_head(analysis),
+        *(block for bid in analysis for block in describe_findings(bid)),
+    ]
 
 
 def _more(total: int, what: str) -> list[Block]:
@@ -331,7 +339,7 @@ def _years_text(start: int | None, end: int | None, horizon: int, default_start:
 
 def describe_case(case: Case) -> list[Block]:
     """The inputs of a case: streams, bids with their one-time and recurring totals, uncertainty."""
-    from bidfit.build.cashflows import cost_amounts
+    from bidfit.model.amounts import cost_amounts
 
     cur = case.currency
     who = f" for {case.customer}" if case.customer else ""

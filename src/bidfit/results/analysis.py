@@ -271,9 +271,10 @@ class BidAnalysis(Result):
         return describe_bid(self)
 
     def plot(self, kind: str = "cumulative", ax: Any = None, **options: Any) -> Any:
-        """Plot this bid: ``'cumulative'``, ``'benefits_costs'`` or ``'deal_map'``.
+        """Plot this bid: ``'cumulative'`` or ``'benefits_costs'``; returns the Axes.
 
-        Delegates to :func:`bidfit.present.plots.plot_bid`; returns the Axes.
+        Drawn by :func:`bidfit.present.plots.plot_bid`. A study draws through
+        its own result: ``bidfit.deal_map(case, bid).plot()``.
         """
         from bidfit.present.plots import plot_bid
 
@@ -349,10 +350,12 @@ class Analysis(Result):
     def plot(self, kind: str = "comparison", bid: str | None = None, ax: Any = None, **options: Any) -> Any:
         """Plot the bids side by side (``'comparison'``) or one bid's ``kind`` of plot.
 
-        ``kind`` is ``'comparison'``, ``'cumulative'``, ``'benefits_costs'``, ``'deal_map'``
-        or ``'tornado'``; the per-bid kinds draw every bid when ``bid`` is None.
-        Delegates to :func:`bidfit.present.plots.plot_analysis`; returns the Axes, or the
-        Figure when it draws one Axes per bid.
+        ``kind`` is ``'comparison'``, ``'cumulative'`` or ``'benefits_costs'``;
+        the per-bid kinds draw every bid when ``bid`` is None. Drawn by
+        :func:`bidfit.present.plots.plot_analysis`; returns the Axes, or the
+        Figure when it draws one Axes per bid. Studies draw through their own
+        results: ``bidfit.sensitivity(case, bid).plot()`` (the tornado),
+        ``bidfit.deal_map(case, bid).plot()``.
         """
         from bidfit.present.plots import plot_analysis
 

@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bidfit import _format as fmt
-from bidfit.errors import InputError
-from bidfit.model.case import FIELD_BOUNDS, Case, reference_problems, resolve_target
+from bidfit.model.case import FIELD_BOUNDS, Case, resolve_target
+from bidfit.model.fields import FIELDS
+from bidfit.model.references import require_consistent
 from bidfit.results.base import Blocks, Result
 from bidfit.studies.simulation import npv_at
 
@@ -55,13 +56,11 @@ if TYPE_CHECKING:
 
 __all__ = ["LINEAR_FIELDS", "RATE_SEARCH", "Sensitivity", "input_targets", "sensitivity"]
 
-LINEAR_FIELDS = frozenset({"annual_amount", "capture", "margin", "amount", "percent"})
+LINEAR_FIELDS = frozenset(spec.name for spec in FIELDS.values() if spec.uncertain and spec.linear)
 """Inputs in which NPV is linear: swung relatively, flip value solved exactly."""
 
 RATE_SEARCH: dict[str, tuple[float, float]] = {
-    "growth": (-0.99, 1.0),
-    "escalation": (-0.99, 1.0),
-    "discount_rate": (-0.99, 0.99),
+    spec.name: spec.search for spec in FIELDS.values() if spec.uncertain and spec.search is not None
 }
 """Where a rate's flip value is searched [1/year]: growth and escalation are
 unbounded above, so the search stops at +100 % a year."""
@@ -300,9 +299,7 @@ def sensitivity(case: Case, bid: str, swing: float = 0.2, *, rate_swing: float =
 
     if not (math.isfinite(swing) and swing >= 0) or not (math.isfinite(rate_swing) and rate_swing >= 0):
         raise ValueError(f"swing and rate_swing must be finite and >= 0; found {swing!r}, {rate_swing!r}")
-    problems = reference_problems(case)
-    if problems:
-        raise InputError(problems)
+    require_consistent(case)
     case.bid(bid)  # KeyError naming the known bids
     base_npv = float(npv_at(case, bid, "discount_rate", [case.discount_rate])[0])
     rows: dict[str, dict[str, Any]] = {}

@@ -40,7 +40,8 @@ from bidfit.io.xlsx.layout import (
     header_key,
 )
 from bidfit.io.xlsx.numbers import CellValueError, parse_text_number
-from bidfit.io.xlsx.safety import SheetEntry, WorkbookOutline, scan_sheets
+from bidfit.io.xlsx.safety import WorkbookOutline, scan_sheets
+from bidfit.io.xlsx.xmlscan import SheetEntry
 
 __all__ = ["Cell", "Sheet", "as_text", "column_letter", "convert_cell", "hint", "load_sheets"]
 

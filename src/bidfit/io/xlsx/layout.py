@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bidfit.model.case import FIELD_HINTS
+from bidfit.model.fields import FIELDS
 
 __all__ = [
     "BOOLEAN_FIELDS",
@@ -171,55 +172,27 @@ SHEETS: tuple[SheetSpec, ...] = (
 
 SPEC_BY_NAME = {spec.name: spec for spec in SHEETS}
 
-# What kind of value each field holds.
-INTEGER_FIELDS = frozenset({"horizon_years", "start_year", "end_year", "year", "ramp_years"})
-FRACTION_FIELDS = frozenset(
-    {
-        "growth",
-        "escalation",
-        "capture",
-        "margin",
-        "percent",
-        "discount_rate",
-        "min_benefit_headroom",
-        "stress_benefit_cut",
-        "max_loss_probability",
-        "correlation",
-        "min_margin",
-    }
-)
-OPEN_RATE_FIELDS = frozenset({"growth", "escalation", "percent"})  # no upper bound in the model
-NUMBER_FIELDS = frozenset(
-    {
-        "annual_amount",
-        "amount",
-        "rate",
-        "min_benefit_cost_ratio",
-        "max_payback_years",
-        "low",
-        "mode",
-        "high",
-        "mean",
-        "sd",
-    }
-)
-BOOLEAN_FIELDS = frozenset({"require_source"})
+
+def _of_kind(*kinds: str) -> frozenset[str]:
+    return frozenset(spec.name for spec in FIELDS.values() if spec.kind in kinds)
+
+
+# What kind of value each field holds (from the field registry), plus the FX sheet's rate.
+INTEGER_FIELDS = _of_kind("integer", "year")
+FRACTION_FIELDS = _of_kind("fraction", "open_rate")
+OPEN_RATE_FIELDS = _of_kind("open_rate")  # may exceed 1: such a value needs a percent sign
+NUMBER_FIELDS = _of_kind("money", "number") | {"rate"}
+BOOLEAN_FIELDS = _of_kind("boolean")
 DISTRIBUTION_PARAMETERS = ("low", "mode", "high", "mean", "sd")
 
 CELL_HINTS: dict[str, str] = {
     **FIELD_HINTS,
+    **{spec.name: spec.cell_hint for spec in FIELDS.values() if spec.cell_hint},
     "rate": "a number > 0: units of case currency per unit of this currency",
-    "require_source": "TRUE or FALSE",
-    "low": "a number in the target's unit",
-    "mode": "a number in the target's unit",
-    "high": "a number in the target's unit",
-    "mean": "a number in the target's unit",
-    "sd": "a number >= 0 in the target's unit",
-    "correlation": "a number from -1 to 1",
-    "max_payback_years": "a number of years > 0",
     "side": "customer or vendor (empty = customer)",
     "option": "the name of a scope option of the bid on the Options sheet, or empty for the base offer",
 }
+"""What a valid cell of each column looks like, for the reader's messages."""
 
 # Human headers that mean a field, beyond the field's own name.
 HEADER_ALIASES: dict[str, dict[str, str]] = {

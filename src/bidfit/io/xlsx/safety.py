@@ -27,15 +27,13 @@ sheets bidfit is about to read, up to the row where the reader stops. Each
 stops as soon as a limit is passed, whatever the file declares about itself:
 
 * :data:`MAX_SHEETS` sheets, :data:`MAX_DEFINED_NAMES` defined names,
-  :data:`MAX_RELATIONSHIPS` relationships between parts;
-* :data:`MAX_STYLES` entries in any one list of styles (cell formats, fonts,
+  :data:`MAX_STYLES` entries in any one list of styles (cell formats, fonts,
   fills, borders, number formats...), :data:`MAX_SHARED_STRINGS` shared texts;
-* :data:`MAX_ROW_CELLS` cells and :data:`MAX_ROW_ELEMENTS` XML elements in one
-  row, :data:`MAX_CELLS` cells in all the sheets read;
-* :data:`MAX_OBJECT_ELEMENTS` XML elements outside the cell rows (styles,
-  strings, names, sheet settings: openpyxl builds an object from each),
-  :data:`MAX_XML_ELEMENTS` XML elements in all, nested at most
-  :data:`MAX_XML_DEPTH` deep;
+* the limits of :mod:`bidfit.io.xlsx.xmlscan`, which reads the parts:
+  relationships between parts, cells and XML elements in one row and in all
+  the sheets read, XML elements outside the cell rows (styles, strings,
+  names, sheet settings: openpyxl builds an object from each) and in all,
+  and how deep they nest;
 * a sheet part listed as several sheets, rows repeated or out of order, and
   XML that is not well-formed are refused as damage.
 
@@ -47,31 +45,31 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.parsers import expat
 
 from bidfit.errors import InputError, Problem
+from bidfit.io.xlsx.xmlscan import (
+    MAIN,
+    REBUILD,
+    RELATIONSHIP,
+    Budget,
+    Refused,
+    SheetEntry,
+    SheetScan,
+    WholePart,
+)
 
 __all__ = [
-    "MAX_CELLS",
     "MAX_DEFINED_NAMES",
     "MAX_FILE_BYTES",
-    "MAX_OBJECT_ELEMENTS",
     "MAX_PARTS",
     "MAX_RATIO",
-    "MAX_RELATIONSHIPS",
-    "MAX_ROW_CELLS",
-    "MAX_ROW_ELEMENTS",
     "MAX_SHARED_STRINGS",
     "MAX_SHEETS",
     "MAX_STYLES",
     "MAX_UNPACKED_BYTES",
-    "MAX_XML_DEPTH",
-    "MAX_XML_ELEMENTS",
-    "SheetEntry",
     "WorkbookOutline",
     "check_workbook_file",
     "scan_sheets",
@@ -94,44 +92,18 @@ MAX_SHEETS = 1_000
 """Most sheets a workbook may list (the template has nine)."""
 MAX_DEFINED_NAMES = 10_000
 """Most defined names (Excel's Name Manager) a workbook may hold."""
-MAX_RELATIONSHIPS = 20_000
-"""Most relationships (links between parts, hyperlinks) in all the relationship parts read."""
 MAX_STYLES = 10_000
 """Most entries in any one list of styles: cell formats, fonts, fills, borders, number formats..."""
 MAX_SHARED_STRINGS = 40_000
 """Most texts in the shared-strings table (a 10,000-row Costs sheet of unique texts needs about 20,000)."""
-MAX_ROW_CELLS = 16_384
-"""Most cells in one row: the width of an Excel sheet (column XFD)."""
-MAX_ROW_ELEMENTS = 65_536
-"""Most XML elements inside one row (cells, values, formulas, texts)."""
-MAX_CELLS = 150_000
-"""Most cells in all the sheets read, together: 10,000 rows of all 15 Costs columns (a real row fills about 8)."""
-MAX_OBJECT_ELEMENTS = 100_000
-"""Most XML elements outside the cell rows in all the parts read (styles, texts, names, settings)."""
-MAX_XML_ELEMENTS = 1_000_000
-"""Most XML elements in all the parts read, together."""
-MAX_XML_DEPTH = 100
-"""Deepest nesting of XML elements in a part read (spreadsheets use about ten levels)."""
 
 _SAVE_AS = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
-_REBUILD = (
-    "a workbook saved by Excel or LibreOffice; if this one came from elsewhere, copy its data "
-    "into a new workbook made by `bidfit template`"
-)
 _CHUNK = 1024 * 1024
-_SCAN_CHUNK = 64 * 1024
 
 # Names as openpyxl matches them: namespace URI, a space, the local name.
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-_ROW = f"{_MAIN} row"
-_FORMULA = f"{_MAIN} f"
-_DIMENSION = f"{_MAIN} dimension"
-_SHEET_DATA = f"{_MAIN} sheetData"
-_SHEET = f"{_MAIN} sheet"
-_RELATIONSHIP = f"{_PACKAGE_REL} Relationship"
+_SHEET = f"{MAIN} sheet"
 _RELATIONSHIP_ID = f"{_OFFICE_REL} id"
 _WORKBOOK_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
@@ -143,11 +115,11 @@ _PROPERTY_PARTS = ("docProps/core.xml", "docProps/custom.xml")
 
 # Lists whose length is limited: the element holding the list -> (limit, what its entries are).
 _WORKBOOK_LISTS = {
-    f"{_MAIN} sheets": (MAX_SHEETS, "sheets"),
-    f"{_MAIN} definedNames": (MAX_DEFINED_NAMES, "defined names"),
+    f"{MAIN} sheets": (MAX_SHEETS, "sheets"),
+    f"{MAIN} definedNames": (MAX_DEFINED_NAMES, "defined names"),
 }
 _STYLE_LISTS = {
-    f"{_MAIN} {tag}": (MAX_STYLES, what)
+    f"{MAIN} {tag}": (MAX_STYLES, what)
     for tag, what in (
         ("numFmts", "number formats (numFmts)"),
         ("fonts", "fonts"),
@@ -162,45 +134,7 @@ _STYLE_LISTS = {
         ("mruColors", "colours (mruColors)"),
     )
 }
-_STRING_LISTS = {f"{_MAIN} sst": (MAX_SHARED_STRINGS, "shared texts")}
-
-
-@dataclass(frozen=True)
-class SheetEntry:
-    """One sheet the workbook lists, as openpyxl will open it.
-
-    Attributes
-    ----------
-    name : str
-        The sheet's name (its tab).
-    state : str
-        ``visible``, ``hidden`` or ``veryHidden`` (hidden so that Excel's
-        Unhide dialog does not list it).
-    part : str
-        The zip member holding the sheet, e.g. ``xl/worksheets/sheet6.xml``.
-    chart : bool
-        Whether it is a chart sheet rather than a sheet of cells.
-    """
-
-    name: str
-    state: str
-    part: str
-    chart: bool = False
-
-    @property
-    def hidden(self) -> bool:
-        """Whether the sheet is hidden or very hidden."""
-        return self.state in ("hidden", "veryHidden")
-
-
-@dataclass
-class _Budget:
-    """What the parts read so far cost: counts that the limits bound."""
-
-    elements: int = 0
-    objects: int = 0
-    cells: int = 0
-    relationships: int = 0
+_STRING_LISTS = {f"{MAIN} sst": (MAX_SHARED_STRINGS, "shared texts")}
 
 
 @dataclass(frozen=True)
@@ -217,7 +151,7 @@ class WorkbookOutline:
 
     path: Path
     sheets: tuple[SheetEntry, ...]
-    budget: _Budget = field(default_factory=_Budget, repr=False, compare=False)
+    budget: Budget = field(default_factory=Budget, repr=False, compare=False)
 
 
 def check_workbook_file(path: str | Path) -> WorkbookOutline:
@@ -249,7 +183,7 @@ def check_workbook_file(path: str | Path) -> WorkbookOutline:
     path = Path(path)
     try:
         return _check(path)
-    except _Refused as refused:
+    except Refused as refused:
         raise InputError(refused.problem, str(path)) from None
 
 
@@ -260,7 +194,7 @@ def scan_sheets(
 
     Each sheet is read as openpyxl's ``iter_rows(max_row=rows)`` reads it: up
     to the end of the first row numbered above ``rows``, or to the end of the
-    part. Its cells count towards :data:`MAX_CELLS`, together with those of
+    part. Its cells count towards :data:`~bidfit.io.xlsx.xmlscan.MAX_CELLS`, together with those of
     the sheets read before.
 
     Parameters
@@ -296,11 +230,11 @@ def scan_sheets(
     try:
         with zipfile.ZipFile(outline.path) as archive:
             return {
-                sheet.part: _SheetScan(archive, sheet, outline.budget, rows=rows, columns=columns).read()
+                sheet.part: SheetScan(archive, sheet, outline.budget, rows=rows, columns=columns).read()
                 for sheet in sheets
                 if not sheet.chart
             }
-    except _Refused as refused:
+    except Refused as refused:
         raise InputError(refused.problem, str(outline.path)) from None
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(
@@ -308,24 +242,11 @@ def scan_sheets(
         ) from None
 
 
-class _Refused(Exception):
-    def __init__(
-        self,
-        message: str,
-        code: str,
-        found: object = None,
-        expected: str | None = None,
-        where: str = "",
-    ):
-        super().__init__(message)
-        self.problem = Problem(where, message, found=found, expected=expected, code=code)
-
-
 def _check(path: Path) -> WorkbookOutline:
     _check_parser_is_defused()
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise _Refused(
+        raise Refused(
             "the workbook file is too large",
             "too_large",
             found=f"{size:,} bytes",
@@ -334,7 +255,7 @@ def _check(path: Path) -> WorkbookOutline:
     with path.open("rb") as handle:
         head = handle.read(8)
     if not head.startswith(b"PK\x03\x04"):
-        raise _Refused(
+        raise Refused(
             f"this is not an xlsx workbook: {_describe(head)}",
             "not_xlsx",
             expected=f"an .xlsx workbook; {_SAVE_AS}",
@@ -342,7 +263,7 @@ def _check(path: Path) -> WorkbookOutline:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _Refused(
+        raise Refused(
             "the file is a damaged zip archive, not a readable xlsx workbook",
             "not_xlsx",
             found=str(exc),
@@ -355,7 +276,7 @@ def _check(path: Path) -> WorkbookOutline:
         types = _check_kind(archive, names)
         _check_macros(names)
         _check_xml_parts(archive, infos)
-        budget = _Budget(objects=types.elements, elements=types.elements)
+        budget = Budget(objects=types.elements, elements=types.elements)
         sheets = _outline(archive, types, budget)
     return WorkbookOutline(path, sheets, budget)
 
@@ -364,7 +285,7 @@ def _check_parser_is_defused() -> None:
     import openpyxl
 
     if not openpyxl.DEFUSEDXML:
-        raise _Refused(
+        raise Refused(
             "openpyxl is not using defusedxml, so workbooks cannot be read safely",
             "unsafe_parser",
             expected="defusedxml installed and OPENPYXL_DEFUSEDXML not set to False",
@@ -389,7 +310,7 @@ def _describe(head: bytes) -> str:
 
 def _check_sizes(infos: list[zipfile.ZipInfo], size: int) -> None:
     if len(infos) > MAX_PARTS:
-        raise _Refused(
+        raise Refused(
             "the workbook holds too many parts",
             "too_many_parts",
             found=len(infos),
@@ -397,7 +318,7 @@ def _check_sizes(infos: list[zipfile.ZipInfo], size: int) -> None:
         )
     total = sum(info.file_size for info in infos)
     if total > MAX_UNPACKED_BYTES:
-        raise _Refused(
+        raise Refused(
             "the workbook unpacks to too much data",
             "too_large_unpacked",
             found=f"{total:,} bytes",
@@ -405,13 +326,13 @@ def _check_sizes(infos: list[zipfile.ZipInfo], size: int) -> None:
         )
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _Refused(
+            raise Refused(
                 "the workbook archive is encrypted", "encrypted", expected="a workbook without a password"
             )
         if info.file_size > RATIO_FLOOR_BYTES:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > MAX_RATIO:
-                raise _Refused(
+                raise Refused(
                     f"part {info.filename!r} is compressed {ratio:,.0f} times, like a zip bomb",
                     "compression_ratio",
                     found=f"{info.file_size:,} bytes from {info.compress_size:,}",
@@ -435,36 +356,36 @@ class _ContentTypes:
 def _check_kind(archive: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> _ContentTypes:
     """Refuse zip files that are not spreadsheetml workbooks (ods, docx, xlsb, ...)."""
     if "mimetype" in names and b"opendocument" in archive.read(names["mimetype"])[:200]:
-        raise _Refused(
+        raise Refused(
             "this is an OpenDocument file (.ods), not an xlsx workbook",
             "not_xlsx",
             expected=f"an .xlsx workbook; {_SAVE_AS}",
         )
     info = names.get("[content_types].xml")
     if info is None:
-        raise _Refused(
+        raise Refused(
             "this is a zip archive, not an xlsx workbook ([Content_Types].xml is missing)",
             "not_xlsx",
             expected=f"an .xlsx workbook; {_SAVE_AS}",
         )
     if info.file_size > MAX_CONTENT_TYPES_BYTES:
-        raise _Refused(
+        raise Refused(
             "the workbook's [Content_Types].xml is too large", "not_xlsx", found=f"{info.file_size:,} bytes"
         )
     content_types = _content_types(archive.read(info))
     types = content_types.all_types
     if any("macroenabled" in t or "macrosheet" in t or "vbaproject" in t for t in types):
-        raise _Refused(
+        raise Refused(
             "the workbook contains macros (a macro-enabled .xlsm, .xltm or .xlsb file)",
             "macros",
             expected=f"a workbook without macros; {_SAVE_AS}",
         )
     if any("wordprocessingml" in t for t in types):
-        raise _Refused("this is a Word document, not an xlsx workbook", "not_xlsx")
+        raise Refused("this is a Word document, not an xlsx workbook", "not_xlsx")
     if any("presentationml" in t for t in types):
-        raise _Refused("this is a PowerPoint presentation, not an xlsx workbook", "not_xlsx")
+        raise Refused("this is a PowerPoint presentation, not an xlsx workbook", "not_xlsx")
     if not any("spreadsheetml.sheet.main" in t or "spreadsheetml.template.main" in t for t in types):
-        raise _Refused(
+        raise Refused(
             "this is not an xlsx workbook (no workbook part)",
             "not_xlsx",
             expected=f"an .xlsx workbook; {_SAVE_AS}",
@@ -480,9 +401,7 @@ def _content_types(xml: bytes) -> _ContentTypes:
     try:
         root = ElementTree.fromstring(xml)
     except (ElementTree.ParseError, DefusedXmlException) as exc:
-        raise _Refused(
-            "the workbook's [Content_Types].xml is not valid", "not_xlsx", found=str(exc)
-        ) from None
+        raise Refused("the workbook's [Content_Types].xml is not valid", "not_xlsx", found=str(exc)) from None
     overrides = tuple(
         (el.get("PartName", "")[1:], el.get("ContentType", "")) for el in root.iter(f"{{{_TYPES}}}Override")
     )
@@ -494,7 +413,7 @@ def _content_types(xml: bytes) -> _ContentTypes:
 def _check_macros(names: dict[str, zipfile.ZipInfo]) -> None:
     for name in names:
         if "vbaproject" in name or "/macrosheets/" in name:
-            raise _Refused(
+            raise Refused(
                 "the workbook contains macros",
                 "macros",
                 found=names[name].filename,
@@ -514,19 +433,19 @@ def _check_xml_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> 
                 while chunk := part.read(_CHUNK):
                     seen += len(chunk)
                     if seen > info.file_size:
-                        raise _Refused(
+                        raise Refused(
                             f"part {info.filename!r} unpacks to more than it declares", "compression_ratio"
                         )
                     window = tail + chunk
                     if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                        raise _Refused(
+                        raise Refused(
                             f"part {info.filename!r} declares a DTD, which workbooks never need",
                             "dtd",
                             expected="a workbook saved by Excel or LibreOffice",
                         )
                     tail = chunk[-16:]
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise _Refused(f"part {info.filename!r} cannot be unpacked", "not_xlsx", found=str(exc)) from None
+            raise Refused(f"part {info.filename!r} cannot be unpacked", "not_xlsx", found=str(exc)) from None
 
 
 # --------------------------------------------------------------------------
@@ -534,7 +453,7 @@ def _check_xml_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> 
 # --------------------------------------------------------------------------
 
 
-def _outline(archive: zipfile.ZipFile, types: _ContentTypes, budget: _Budget) -> tuple[SheetEntry, ...]:
+def _outline(archive: zipfile.ZipFile, types: _ContentTypes, budget: Budget) -> tuple[SheetEntry, ...]:
     """Read, within the limits, every part openpyxl parses on opening; return the sheets.
 
     The parts are found as openpyxl finds them (``openpyxl.reader.excel``
@@ -549,13 +468,13 @@ def _outline(archive: zipfile.ZipFile, types: _ContentTypes, budget: _Budget) ->
         "xl/workbook.xml",
     )
     if workbook not in present:
-        raise _Refused(
+        raise Refused(
             "the workbook part is missing",
             "not_xlsx",
             found=workbook,
             expected=f"an .xlsx workbook; {_SAVE_AS}",
         )
-    listed = _WholePart(
+    listed = WholePart(
         archive, workbook, budget, "the workbook part", _WORKBOOK_LISTS, collect={_SHEET}
     ).read()
     relationships = _relationships(archive, _rels_path(workbook), budget, present)
@@ -566,7 +485,7 @@ def _outline(archive: zipfile.ZipFile, types: _ContentTypes, budget: _Budget) ->
         *((name, "the document properties part", {}) for name in _PROPERTY_PARTS),
     ):
         if part is not None and part in present:
-            _WholePart(archive, part, budget, what, lists).read()
+            WholePart(archive, part, budget, what, lists).read()
     sheets = _sheet_entries(listed, relationships, present)
     _refuse_shared_parts(sheets)
     for sheet in sheets:
@@ -574,7 +493,7 @@ def _outline(archive: zipfile.ZipFile, types: _ContentTypes, budget: _Budget) ->
             _read_related(archive, sheet.part, budget, present, f"chart sheet {sheet.name!r}")
             continue
         _relationships(archive, _rels_path(sheet.part), budget, present)
-        _SheetScan(archive, sheet, budget, head_only=True).read()
+        SheetScan(archive, sheet, budget, head_only=True).read()
     return tuple(sheets)
 
 
@@ -585,12 +504,12 @@ def _rels_path(part: str) -> str:
 
 
 def _relationships(
-    archive: zipfile.ZipFile, part: str, budget: _Budget, present: set[str]
+    archive: zipfile.ZipFile, part: str, budget: Budget, present: set[str]
 ) -> dict[str, tuple[str, str]]:
     """``{id: (type, target part)}`` of a relationships part, targets resolved as openpyxl does."""
     if part not in present:
         return {}
-    scan = _WholePart(archive, part, budget, "the relationships part", {}, collect={_RELATIONSHIP})
+    scan = WholePart(archive, part, budget, "the relationships part", {}, collect={RELATIONSHIP})
     found = scan.read()
     parent = posixpath.split(posixpath.dirname(part))[0]
     out: dict[str, tuple[str, str]] = {}
@@ -618,11 +537,11 @@ def _sheet_entries(
         if not ident:
             continue  # openpyxl drops such entries with a warning
         if ident not in relationships:
-            raise _Refused(
+            raise Refused(
                 f"the workbook lists sheet {name!r} without the part that holds it",
                 "malformed",
                 found=ident,
-                expected=_REBUILD,
+                expected=REBUILD,
             )
         kind, part = relationships[ident]
         if part in present:
@@ -636,16 +555,16 @@ def _refuse_shared_parts(sheets: list[SheetEntry]) -> None:
     for sheet in sheets:
         other = first.setdefault(sheet.part, sheet)
         if other is not sheet:
-            raise _Refused(
+            raise Refused(
                 f"sheets {other.name!r} and {sheet.name!r} are the same part {sheet.part} of the file, "
                 "which a spreadsheet never writes",
                 "malformed",
-                expected=_REBUILD,
+                expected=REBUILD,
                 where=sheet.name,
             )
 
 
-def _read_related(archive: zipfile.ZipFile, part: str, budget: _Budget, present: set[str], what: str) -> None:
+def _read_related(archive: zipfile.ZipFile, part: str, budget: Budget, present: set[str], what: str) -> None:
     """Read ``part`` whole, and the XML parts it links to, and theirs (a chart sheet's drawing and charts)."""
     pending, seen = [part], set()
     while pending:
@@ -653,322 +572,6 @@ def _read_related(archive: zipfile.ZipFile, part: str, budget: _Budget, present:
         if name in seen or name not in present or not name.lower().endswith(".xml"):
             continue
         seen.add(name)
-        _WholePart(archive, name, budget, what, {}).read()
+        WholePart(archive, name, budget, what, {}).read()
         links = _relationships(archive, _rels_path(name), budget, present)
         pending.extend(target for _, target in links.values())
-
-
-# --------------------------------------------------------------------------
-# streaming one part
-# --------------------------------------------------------------------------
-
-
-class _Done(Exception):
-    """Raised inside a handler to stop reading a part where openpyxl would stop."""
-
-
-class _Scan:
-    """One XML part read as a stream of element starts and ends, never as a tree.
-
-    Subclasses count what they see in ``start`` and ``end`` and raise
-    :class:`_Refused` when a limit is passed, which stops the parser at once.
-    """
-
-    def __init__(self, archive: zipfile.ZipFile, part: str, budget: _Budget, what: str):
-        self.archive = archive
-        self.part = part
-        self.budget = budget
-        self.what = what
-        self.where = ""
-
-    def run(self) -> None:
-        parser = expat.ParserCreate(namespace_separator=" ")
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.StartElementHandler = self.start
-        parser.EndElementHandler = self.end
-        parser.StartDoctypeDeclHandler = self.doctype
-        try:
-            with self.archive.open(self.part) as stream:
-                while chunk := stream.read(_SCAN_CHUNK):
-                    parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-        except _Done:
-            return
-        except expat.ExpatError as exc:
-            raise self.refuse(f"{self.names()} is not well-formed XML", "malformed", found=str(exc)) from None
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise self.refuse(f"{self.names()} cannot be unpacked", "not_xlsx", found=str(exc)) from None
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def end(self, name: str) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def doctype(self, *args: Any) -> None:
-        raise self.refuse(
-            f"{self.names()} declares a DTD, which workbooks never need",
-            "dtd",
-            expected="a workbook saved by Excel or LibreOffice",
-        )
-
-    def names(self) -> str:
-        """What is being read, for messages: ``the styles part (xl/styles.xml)``."""
-        return f"{self.what} ({self.part})"
-
-    def refuse(self, message: str, code: str, found: object = None, expected: str = _REBUILD) -> _Refused:
-        return _Refused(message, code, found=found, expected=expected, where=self.where)
-
-    def too_deep(self) -> _Refused:
-        return self.refuse(
-            f"{self.names()} nests XML elements more than {MAX_XML_DEPTH} deep",
-            "too_deep",
-            expected=f"at most {MAX_XML_DEPTH} levels; {_REBUILD}",
-        )
-
-    def over_budget(self) -> _Refused:
-        """The message for the first of the workbook-wide counts that is over its limit."""
-        budget = self.budget
-        if budget.cells > MAX_CELLS:
-            return self.refuse(
-                f"the workbook holds more than {MAX_CELLS:,} cells in the sheets bidfit reads; "
-                f"passed in {self.names()}",
-                "too_large",
-                expected=f"at most {MAX_CELLS:,} cells, empty formatted ones included: clear the formatting "
-                "of empty rows and columns, or split the case, or write it as a YAML or JSON file",
-            )
-        if budget.relationships > MAX_RELATIONSHIPS:
-            count, what = MAX_RELATIONSHIPS, "relationships (links between its parts and hyperlinks)"
-        elif budget.objects > MAX_OBJECT_ELEMENTS:
-            count, what = (
-                MAX_OBJECT_ELEMENTS,
-                "XML elements outside cell rows (styles, texts, names, settings)",
-            )
-        else:
-            count, what = MAX_XML_ELEMENTS, "XML elements in the parts bidfit reads"
-        return self.refuse(
-            f"the workbook holds more than {count:,} {what}; passed in {self.names()}",
-            "too_large",
-            expected=f"at most {count:,}; {_REBUILD}",
-        )
-
-
-class _WholePart(_Scan):
-    """A part openpyxl parses whole: every element counts, lists are bounded, some elements kept."""
-
-    def __init__(
-        self,
-        archive: zipfile.ZipFile,
-        part: str,
-        budget: _Budget,
-        what: str,
-        lists: Mapping[str, tuple[int, str]],
-        *,
-        collect: frozenset[str] | set[str] = frozenset(),
-    ):
-        super().__init__(archive, part, budget, what)
-        self.lists = lists
-        self.collect = collect
-        self.counts: list[list[Any]] = [[-1, 0, ""]]  # [limit (-1: none), children so far, name]
-        self.found: list[tuple[str, dict[str, str]]] = []
-
-    def read(self) -> list[tuple[str, dict[str, str]]]:
-        """Read the part; return ``(name, attributes)`` of the elements to collect, in order."""
-        self.run()
-        return self.found
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        budget = self.budget
-        budget.elements += 1
-        budget.objects += 1
-        if name == _RELATIONSHIP:
-            budget.relationships += 1
-        if (
-            budget.objects > MAX_OBJECT_ELEMENTS
-            or budget.elements > MAX_XML_ELEMENTS
-            or budget.relationships > MAX_RELATIONSHIPS
-        ):
-            raise self.over_budget()
-        parent = self.counts[-1]
-        parent[1] += 1
-        if parent[1] > parent[0] >= 0:
-            raise self.too_long(parent[2])
-        if len(self.counts) > MAX_XML_DEPTH:
-            raise self.too_deep()
-        limit = self.lists.get(name)
-        self.counts.append([limit[0] if limit else -1, 0, name])
-        if name in self.collect:
-            self.found.append((name, attrs))
-
-    def end(self, name: str) -> None:
-        self.counts.pop()
-
-    def too_long(self, name: str) -> _Refused:
-        limit, what = self.lists[name]
-        return self.refuse(
-            f"{self.names()} lists more than {limit:,} {what}",
-            "too_large",
-            expected=f"at most {limit:,}; {_REBUILD}",
-        )
-
-
-class _Row:
-    """The row being read: where it is, what it holds so far."""
-
-    __slots__ = ("cells", "depth", "elements", "formulas", "last_ref", "number", "since_ref")
-
-    def __init__(self, depth: int, number: str | None):
-        self.depth = depth
-        self.number = number  # the row's r attribute, as written
-        self.cells = 0
-        self.elements = 0
-        self.last_ref: str | None = None  # the last cell reference given in this row
-        self.since_ref = 0  # cells since it
-        self.formulas: set[int] = set()  # columns of the cells holding a formula
-
-
-class _SheetScan(_Scan):
-    """A worksheet, read as openpyxl reads it: its head on opening, its rows when iterated.
-
-    ``head_only``: up to the end of ``<dimension>`` or of ``<sheetData>``
-    (openpyxl's ``parse_dimensions``, run for every sheet on opening);
-    otherwise up to the end of the first row numbered above ``rows``
-    (``iter_rows(max_row=rows)``), noting the cells that hold a formula.
-    """
-
-    def __init__(
-        self,
-        archive: zipfile.ZipFile,
-        sheet: SheetEntry,
-        budget: _Budget,
-        *,
-        head_only: bool = False,
-        rows: int = 0,
-        columns: int = 0,
-    ):
-        super().__init__(archive, sheet.part, budget, f"sheet {sheet.name!r}")
-        self.where = sheet.name
-        self.head_only = head_only
-        self.last_row = rows
-        self.columns = columns
-        self.depth = 0
-        self.row: _Row | None = None
-        self.row_counter = 0  # openpyxl's row number of the last row read
-        self.next_row = 1  # openpyxl's counter of rows handed out
-        self.rows_read = 0
-        self.formula_cells: set[tuple[int, int]] = set()
-
-    def read(self) -> frozenset[tuple[int, int]]:
-        """Read the sheet; return its formula cells ``(row, column)`` within the read window."""
-        self.run()
-        return frozenset(self.formula_cells)
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        budget = self.budget
-        budget.elements += 1
-        depth = self.depth = self.depth + 1
-        if depth > MAX_XML_DEPTH:
-            raise self.too_deep()
-        row = self.row
-        if row is None:
-            budget.objects += 1
-            if budget.objects > MAX_OBJECT_ELEMENTS or budget.elements > MAX_XML_ELEMENTS:
-                raise self.over_budget()
-            if name == _ROW:
-                self.row = _Row(depth, attrs.get("r"))
-            return
-        row.elements += 1
-        if row.elements > MAX_ROW_ELEMENTS:
-            raise self.row_too_large(f"{MAX_ROW_ELEMENTS:,} XML elements")
-        if budget.elements > MAX_XML_ELEMENTS:
-            raise self.over_budget()
-        if depth == row.depth + 1:
-            self.cell(row, attrs)
-        elif depth == row.depth + 2 and name == _FORMULA:
-            self.formula(row)
-        elif name == _ROW:
-            raise self.refuse(f"{self.names()} has a row inside a row", "malformed")
-
-    def cell(self, row: _Row, attrs: dict[str, str]) -> None:
-        row.cells += 1
-        self.budget.cells += 1
-        if row.cells > MAX_ROW_CELLS:
-            raise self.row_too_large(f"{MAX_ROW_CELLS:,} cells (the width of a sheet, column XFD)")
-        if self.budget.cells > MAX_CELLS:
-            raise self.over_budget()
-        ref = attrs.get("r")
-        if ref:
-            row.last_ref, row.since_ref = ref, 0
-        else:
-            row.since_ref += 1
-
-    def formula(self, row: _Row) -> None:
-        column = self.column(row)
-        if column is not None and not self.head_only:
-            row.formulas.add(column)
-
-    @staticmethod
-    def column(row: _Row) -> int | None:
-        """The current cell's column as openpyxl numbers it (from its reference, or counting on)."""
-        if row.last_ref is None:
-            return row.since_ref
-        from openpyxl.utils.cell import coordinate_to_tuple
-
-        try:
-            return int(coordinate_to_tuple(row.last_ref)[1]) + row.since_ref
-        except (ValueError, TypeError):
-            return None  # openpyxl refuses the reference too
-
-    def end(self, name: str) -> None:
-        depth = self.depth
-        self.depth -= 1
-        row = self.row
-        if row is not None and depth == row.depth:
-            self.row = None
-            self.end_row(row)
-        elif self.head_only and name in (_DIMENSION, _SHEET_DATA):
-            raise _Done
-
-    def end_row(self, row: _Row) -> None:
-        """Number the row as openpyxl does; keep its formula cells; stop past the last row read."""
-        number = _row_number(row.number, self.row_counter)
-        if number is None:
-            return  # openpyxl refuses the row number, and the sheet with it
-        self.row_counter = number
-        if self.head_only:
-            return
-        self.rows_read += 1
-        if self.rows_read > self.last_row + 1:
-            raise self.refuse(
-                f"{self.names()} repeats rows or lists them out of order: more than {self.last_row + 1:,} "
-                f"rows before row {self.last_row + 1:,}",
-                "malformed",
-            )
-        if number > self.last_row:
-            raise _Done
-        if number >= self.next_row:
-            self.next_row = number + 1
-            self.formula_cells.update(
-                (number, column) for column in row.formulas if 0 < column <= self.columns
-            )
-
-    def row_too_large(self, what: str) -> _Refused:
-        return self.refuse(
-            f"{self.names()} has a row with more than {what}",
-            "too_large",
-            expected=f"rows of at most {MAX_ROW_CELLS:,} cells; {_REBUILD}",
-        )
-
-
-def _row_number(text: str | None, previous: int) -> int | None:
-    """A row's number as openpyxl reads its ``r`` attribute (the next number when absent)."""
-    if text is None:
-        return previous + 1
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-        return int(number) if number.is_integer() else None

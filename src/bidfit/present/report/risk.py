@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bidfit import _format as fmt
 from bidfit.io.xlsx.write import cell_ref, put, range_ref, safe_sheet_title
-from bidfit.present.sheets import (
+from bidfit.present.report.cells import (
     chart_categories,
     chart_series,
     column_letter,
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from bidfit.model.case import Case
+    from bidfit.results.simulation import SimulatedBid, Simulation
     from bidfit.studies.sensitivity import Sensitivity
-    from bidfit.studies.simulation import SimulatedBid, Simulation
 
 __all__ = ["add_sensitivity_sheet", "add_simulation_sheet"]
 
@@ -176,6 +176,7 @@ def _histogram_block(ws: Worksheet, bid: SimulatedBid, top: int, bins: int) -> i
 
 
 def add_simulation_sheet(workbook: Workbook, simulation: Simulation, bins: int = HISTOGRAM_BINS) -> Worksheet:
+    # Long: the sheet's blocks in the order they appear (run, table per bid, histograms).
     """Add a ``Simulation`` sheet: the run, one summary row per bid, NPV histograms and their charts.
 
     Parameters
@@ -274,6 +275,7 @@ def _value_format(target: str) -> str:
 
 
 def add_sensitivity_sheet(workbook: Workbook, case: Case, result: Sensitivity) -> Worksheet:
+    # Long: the sheet's table and its tornado chart in the order they appear.
     """Add a ``Sensitivity <bid>`` sheet: the ranked table of :func:`bidfit.sensitivity` and a tornado chart.
 
     Parameters

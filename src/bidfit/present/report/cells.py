@@ -1,4 +1,4 @@
-"""Cell and chart helpers shared by the sheets of the report workbook (openpyxl, imported lazily).
+"""Cell and chart helpers and number formats shared by the sheets of the report workbook (openpyxl, imported lazily).
 
 Every cell is written by :func:`bidfit.io.xlsx.write.put`, so that user text
 is stored as text and never as a formula; chart, series and axis titles go
@@ -8,9 +8,10 @@ by :func:`bidfit.io.xlsx.write.range_ref` and :func:`bidfit.io.xlsx.write.cell_r
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
-from bidfit.io.xlsx.write import clean_text, put
+from bidfit.io.xlsx.write import cell_ref, clean_text, put, range_ref
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -117,3 +118,66 @@ def chart_categories(chart: Any, labels: str) -> None:
 
     for series in chart.series:
         series.cat = AxDataSource(numRef=NumRef(f=labels))
+
+
+RATE = "0.0##%"
+YEARS = "0.00"
+RATIO = "0.00"
+FACTOR = "0.0000"
+
+_INPUT_FILL = "FFF2CC"  # inputs: light yellow
+_CALC_FILL = "EDEDED"  # calculated cells on Inputs: grey
+_FIRST_YEAR_COL = 3  # column C is year 0 on a bid sheet
+_YEAR_ROW = 4
+_INPUTS = "Inputs"
+
+
+def _here(col: int | str, row: int) -> str:
+    """A relative reference to a cell of the same sheet: ``D12`` (``col`` a number or a letter)."""
+    letter = col if isinstance(col, str) else column_letter(col)
+    return cell_ref(None, f"{letter}{row}", absolute=False)
+
+
+def _span(first_col: int | str, last_col: int | str, first_row: int, last_row: int | None = None) -> str:
+    """A relative reference to cells of the same sheet: ``C16:H16`` (one row unless ``last_row``)."""
+    first, last = (c if isinstance(c, str) else column_letter(c) for c in (first_col, last_col))
+    return range_ref(None, f"{first}{first_row}", f"{last}{last_row or first_row}", absolute=False)
+
+
+def _input(col: str, row: int) -> str:
+    """An absolute reference to a cell of the Inputs sheet: ``'Inputs'!$I$12``."""
+    return cell_ref(_INPUTS, f"{col}{row}")
+
+
+def _number_or(value: float | None, missing: str) -> float | str:
+    return missing if value is None or not math.isfinite(value) else float(value)
+
+
+def _fit_columns(
+    ws: Worksheet, *, least: float = 8, most: float = 60, first: int = 1, last: int | None = None
+) -> None:
+    """Column widths that fit the text and numbers of rows ``first..last`` (a formula counts as 12)."""
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=first, max_row=last):
+        for cell in row:
+            value = cell.value
+            if value is None or cell.alignment.wrap_text:
+                continue
+            if cell.data_type == "f":
+                size = 12
+            elif isinstance(value, float):
+                size = len(f"{value:,.0f}") + 2
+            else:
+                size = len(str(value))
+            widths[cell.column] = max(widths.get(cell.column, 0), size)
+    for col, size in widths.items():
+        ws.column_dimensions[column_letter(col)].width = min(max(size + 2, least), most)
+
+
+def _landscape(ws: Worksheet, *, one_page: bool) -> None:
+    """Print landscape, one page wide (and one page tall when ``one_page``)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0

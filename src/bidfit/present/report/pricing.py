@@ -11,11 +11,14 @@
 * **vendor side**: the vendor's margin as quoted against its minimum, the PV
   of its delivery cost, the PV it needs and the PV the customer can bear;
 * **what it takes** (bids whose verdict is ``worse_off``): the smallest
-  change of each lever on its own that passes the policy, from
-  :func:`bidfit.what_it_takes`;
+  change of each lever on its own that passes the policy
+  (:func:`bidfit.what_it_takes`);
 * **scope options** (bids with options): every combination with the
   customer's NPV, the verdict, the vendor's margin and whether the vendor
-  accepts it, the recommended one marked, from :func:`bidfit.scope_options`.
+  accepts it, the recommended one marked (:func:`bidfit.scope_options`).
+
+The last two come from each bid's :func:`bidfit.pricing_room`, computed by
+the caller and passed in: the sheet only writes them.
 
 Every figure is a plain value, the number bidfit computed, with a number
 format and a unit: these figures come from searches and present values over
@@ -28,10 +31,11 @@ as formulas (:func:`bidfit.io.xlsx.write.write_text`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from bidfit.io.xlsx.write import put, safe_sheet_title
-from bidfit.present.sheets import (
+from bidfit.present.report.cells import (
     MONEY,
     PERCENT,
     VERDICT_FILL,
@@ -45,9 +49,8 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from bidfit.assess.dealroom import DealRoom
-    from bidfit.model.case import Case
     from bidfit.results.analysis import Analysis, BidAnalysis
-    from bidfit.studies.pricing import OptionsResult, WhatItTakes
+    from bidfit.studies.pricing import OptionsResult, PricingRoom, WhatItTakes
 
 __all__ = ["add_pricing_sheet"]
 
@@ -348,10 +351,8 @@ def _options_table(ws: Worksheet, row: int, options: OptionsResult, vendor_side:
     return r
 
 
-def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, case: Case) -> int:
+def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, room_of_bid: PricingRoom | None) -> int:
     from openpyxl.styles import Font
-
-    from bidfit.studies.pricing import scope_options, what_it_takes
 
     head = put(ws, row, 1, result.name)
     head.font = Font(bold=True, size=12)
@@ -375,11 +376,10 @@ def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, case: Case) -> int:
             note=True,
         )
         row += 1
-    if result.verdict == "worse_off":
-        row = _what_it_takes_table(ws, row + 1, result, what_it_takes(case, result.name))
-    bid = case.bid(result.name)
-    if bid.options:
-        row = _options_table(ws, row + 1, scope_options(case, result.name), room is not None)
+    if room_of_bid is not None and result.verdict == "worse_off":
+        row = _what_it_takes_table(ws, row + 1, result, room_of_bid.what_it_takes)
+    if room_of_bid is not None and room_of_bid.options is not None:
+        row = _options_table(ws, row + 1, room_of_bid.options, room is not None)
     return row + 2
 
 
@@ -388,7 +388,12 @@ def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, case: Case) -> int:
 # --------------------------------------------------------------------------
 
 
-def add_pricing_sheet(workbook: Workbook, analysis: Analysis, index: int | None = None) -> Worksheet:
+def add_pricing_sheet(
+    workbook: Workbook,
+    analysis: Analysis,
+    pricing: Mapping[str, PricingRoom] | None = None,
+    index: int | None = None,
+) -> Worksheet:
     """Add the ``Pricing`` sheet of an analysis to a workbook.
 
     Parameters
@@ -396,8 +401,12 @@ def add_pricing_sheet(workbook: Workbook, analysis: Analysis, index: int | None 
     workbook : openpyxl.Workbook
         The workbook to add the sheet to (nothing is written to disk).
     analysis : Analysis
-        The result of :func:`bidfit.analyze`; its case gives the options and
-        the policy for :func:`bidfit.what_it_takes` and :func:`bidfit.scope_options`.
+        The result of :func:`bidfit.analyze`.
+    pricing : mapping of str to PricingRoom, optional
+        Each bid's :func:`bidfit.pricing_room`, by bid name, computed by the
+        caller: its what it takes (shown for a bid that leaves the customer
+        worse off) and its scope options. A bid without one shows its
+        ceiling, floor and deal room only.
     index : int, optional
         Position of the new sheet; default last.
 
@@ -410,7 +419,9 @@ def add_pricing_sheet(workbook: Workbook, analysis: Analysis, index: int | None 
     --------
     >>> import bidfit
     >>> from openpyxl import Workbook
-    >>> ws = add_pricing_sheet(Workbook(), bidfit.analyze(bidfit.load_sample("norway_roaming")))
+    >>> analysis = bidfit.analyze(bidfit.load_sample("norway_roaming"))
+    >>> rooms = {bid.name: bidfit.pricing_room(analysis.case, bid.name) for bid in analysis}
+    >>> ws = add_pricing_sheet(Workbook(), analysis, rooms)
     >>> ws.title, ws["A5"].value, ws["B6"].value
     ('Pricing', 'Vendor A', 'worse_off')
     """
@@ -438,7 +449,7 @@ def add_pricing_sheet(workbook: Workbook, analysis: Analysis, index: int | None 
     )
     row = 5
     for result in analysis:
-        row = _bid_block(ws, row, result, case)
+        row = _bid_block(ws, row, result, None if pricing is None else pricing.get(result.name))
     for letter, width in _WIDTHS.items():
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A5"
