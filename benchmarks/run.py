@@ -440,16 +440,16 @@ def simulation_vs_numpy(cfg: Config) -> list[Figure]:
     trials = cfg.rows(1_000_000)
     chunk = 65_536
     t_ours, t_ref = best_pair(
-        lambda: bidfit.simulate(case, trials=trials, seed=1, chunk_size=chunk, progress=False),
+        lambda: bidfit.simulate(case, trials=trials, seed=1, chunk_size=chunk),
         lambda: simulate_by_hand(case, trials, chunk, seed=1),
         cfg.rounds,
         1,
     )
-    ours = bidfit.simulate(case, trials=trials, seed=1, chunk_size=chunk, progress=False).bids["Bid"].npv
+    ours = bidfit.simulate(case, trials=trials, seed=1, chunk_size=chunk).bids["Bid"].npv
     ref = simulate_by_hand(case, trials, chunk, seed=1)
     close = abs(float(ours.mean()) - float(ref.mean())) < 4 * float(ref.std()) / math.sqrt(trials)
     tracemalloc.start()
-    bidfit.simulate(case, trials=trials, seed=1, progress=False)
+    bidfit.simulate(case, trials=trials, seed=1)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return [

@@ -11,8 +11,9 @@ import pytest
 
 import bidfit
 from bidfit import CheckResult, Policy
-from bidfit.gate import ANALYSIS_METRICS, METRICS, merge_policy
+from bidfit.gate import FIGURES, merge_policy
 from bidfit.io import find_case_files as expand_paths
+from bidfit.results.analysis import HEADLINE_FIGURES
 
 DATA = Path(__file__).parent / "data" / "check"
 TREE = DATA / "tree"
@@ -37,10 +38,10 @@ def test_a_passing_case_against_a_hand_calculation():
     # Hand calculation: 500k revenue less 60k maintenance a year for years 1..5 at 8%,
     # less 600k in year 0 (undiscounted). Annuity factor (1 - 1.08**-5) / 0.08 = 3.99271.
     annuity = (1 - 1.08**-5) / 0.08
-    assert entry.metrics["npv"] == pytest.approx(440_000 * annuity - 600_000, rel=1e-12)
-    assert entry.metrics["pv_costs"] == pytest.approx(600_000 + 60_000 * annuity, rel=1e-12)
-    assert entry.metrics["payback_years"] == pytest.approx(1 + 160_000 / 440_000)
-    assert list(entry.metrics) == list(METRICS)
+    assert entry.figures["npv"] == pytest.approx(440_000 * annuity - 600_000, rel=1e-12)
+    assert entry.figures["pv_costs"] == pytest.approx(600_000 + 60_000 * annuity, rel=1e-12)
+    assert entry.figures["payback_years"] == pytest.approx(1 + 160_000 / 440_000)
+    assert list(entry.figures) == list(FIGURES)
     assert result.exit_code == 0 and result.passed and result.status == "passed"
     assert entry.what_it_takes is None and entry.what_it_takes_sentence is None  # passes: nothing to take
 
@@ -67,15 +68,15 @@ def test_entries_agree_with_analyze():
     for entry in result.entries:
         bid = analysis.bids[entry.bid]
         assert entry.verdict == bid.verdict and entry.flags == bid.flags
-        assert {name: entry.metrics[name] for name in ANALYSIS_METRICS} == {
-            name: getattr(bid, name) for name in ANALYSIS_METRICS
+        assert {name: entry.figures[name] for name in HEADLINE_FIGURES} == {
+            name: getattr(bid, name) for name in HEADLINE_FIGURES
         }
-        assert (entry.metrics["ceiling_price"], entry.metrics["ceiling_fee"]) == (
+        assert (entry.figures["ceiling_price"], entry.figures["ceiling_fee"]) == (
             bid.ceiling.price,
             bid.ceiling.fee,
         )
         room = bid.deal_room
-        assert (entry.metrics["floor_price"], entry.metrics["floor_fee"], entry.metrics["vendor_margin"]) == (
+        assert (entry.figures["floor_price"], entry.figures["floor_fee"], entry.figures["vendor_margin"]) == (
             (None, None, None) if room is None else (room.floor_price, room.floor_fee, room.vendor_margin)
         )
 
@@ -206,7 +207,7 @@ def test_workbooks_are_checked_like_text_cases(tmp_path):
     }
     expected = bidfit.check(bidfit.sample_path("norway_roaming"))
     for got, want in zip(result.entries, expected.entries, strict=True):
-        assert got.metrics == pytest.approx(dict(want.metrics), nan_ok=True)
+        assert got.figures == pytest.approx(dict(want.figures), nan_ok=True)
     assert result.exit_code == 1
 
 
@@ -287,7 +288,7 @@ def test_what_it_takes_is_computed_once_per_failing_bid_and_never_for_a_passing_
 
 def test_deal_room_figures_and_no_deal_room_against_a_hand_calculation():
     (entry,) = bidfit.check(DATA / "no_deal_room.yaml").entries
-    m = entry.metrics
+    m = entry.figures
     # The vendor delivers for 630k once and 385k a year and wants 15 % of what the customer pays (PV).
     required = (630_000 + 385_000 * ANNUITY) / (1 - 0.15)
     assert m["floor_price"] == pytest.approx(required - 520_000 * ANNUITY, rel=1e-12)
@@ -303,7 +304,7 @@ def test_deal_room_figures_and_no_deal_room_against_a_hand_calculation():
     scope = entry.what_it_takes.change("scope")
     assert scope.works and scope.needed == ["Outbound roaming", "Outbound roaming Sweden"]
     # Without the vendor's side there is no floor.
-    failing = bidfit.check(DATA / "failing.yaml").entries[0].metrics
+    failing = bidfit.check(DATA / "failing.yaml").entries[0].figures
     assert (failing["floor_price"], failing["floor_fee"], failing["vendor_margin"]) == (None, None, None)
 
 
@@ -339,7 +340,7 @@ def test_the_gate_simulates_where_the_policy_limits_the_loss_probability(tmp_pat
     from statistics import NormalDist
 
     pv_factor = sum(0.98 ** (t - 1) / 1.08**t for t in range(1, 6))  # PV of 1 of year-1 revenue
-    analytic = NormalDist(380_000, 70_000).cdf(380_000 - entry.metrics["npv"] / pv_factor)  # 0.1012
+    analytic = NormalDist(380_000, 70_000).cdf(380_000 - entry.figures["npv"] / pv_factor)  # 0.1012
     assert probability == pytest.approx(analytic, abs=3 * (analytic * (1 - analytic) / 20_000) ** 0.5)
     # What it takes cannot see the simulation: it says the bid fails on it rather than "passes as quoted".
     assert entry.what_it_takes_sentence == (

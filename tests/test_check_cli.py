@@ -291,7 +291,7 @@ def test_json_metrics_match_the_python_api(run):
 
     data, _ = check_json(run, PASSING)
     (entry,) = bidfit.check(PASSING).entries
-    assert data["results"][0]["metrics"] == pytest.approx(dict(entry.metrics))
+    assert data["results"][0]["metrics"] == pytest.approx(dict(entry.figures))
 
 
 def test_json_of_a_passing_run_and_invalid_input_values(run):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from bidfit.io import template
 from bidfit.io.xlsx import layout
-from bidfit.model import case as case_module
+from bidfit.model import base
 from bidfit.model.case import Bid, Case, CostItem, Policy, RevenueStream, ScopeOption, Uncertainty
 from bidfit.model.fields import COST_CATEGORIES, FIELDS, MODELS, FieldSpec, field_spec, specs_named
 from bidfit.studies import sensitivity
@@ -100,19 +100,19 @@ def test_models_enforce_the_registry_bounds(spec: FieldSpec) -> None:
 
 
 def test_hints_and_bounds_are_the_registry_s() -> None:
-    for name, hint in case_module.FIELD_HINTS.items():
+    for name, hint in base.FIELD_HINTS.items():
         assert {spec.hint for spec in specs_named(name)} == {hint}
     kinds = {spec.hint for spec in specs_named("kind")}
-    assert "kind" not in case_module.FIELD_HINTS and len(kinds) == 2
+    assert "kind" not in base.FIELD_HINTS and len(kinds) == 2
     uncertain = [spec for spec in FIELDS.values() if spec.uncertain]
     assert {
         spec.name: (spec.lower, spec.upper, spec.lower_open) for spec in uncertain
-    } == case_module.FIELD_BOUNDS
-    assert case_module.UNCERTAIN_FIELDS == {
+    } == base.FIELD_BOUNDS
+    assert base.UNCERTAIN_FIELDS == {
         "revenue": ("annual_amount", "growth", "capture", "margin"),
         "cost": ("amount", "escalation", "percent"),
     }
-    assert COST_CATEGORIES == case_module.COST_CATEGORIES
+    assert COST_CATEGORIES == base.COST_CATEGORIES
     assert field_spec("cost", "category").hint == ", ".join(COST_CATEGORIES)
 
 
@@ -128,7 +128,7 @@ def test_workbook_tables_are_the_registry_s() -> None:
     for spec in FIELDS.values():
         if spec.cell_hint:
             assert layout.CELL_HINTS[spec.name] == spec.cell_hint
-        elif spec.name in case_module.FIELD_HINTS:
+        elif spec.name in base.FIELD_HINTS:
             assert layout.CELL_HINTS[spec.name] == spec.hint
     sheets = {sheet.name: sheet for sheet in layout.SHEETS}
     for spec in FIELDS.values():

@@ -525,3 +525,17 @@ def test_cli_analyze_simulate_adds_the_risk_sheets(uncertain_norway, tmp_path):
         timeout=120,
     )
     assert bad.returncode == 2 and "whole number of trials" in bad.stderr
+
+
+def test_progress_must_be_a_callable_or_none():
+    import bidfit
+
+    case = bidfit.load_sample("norway_roaming")
+    with pytest.raises(TypeError, match=r"progress must be a callable progress\(done, total\) or None"):
+        bidfit.simulate(case, trials=10, seed=1, progress=False)  # type: ignore[arg-type]
+    seen: list[tuple[int, int]] = []
+    bidfit.simulate(
+        case, trials=5000, seed=1, chunk_size=2048, progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen[-1] == (5000, 5000) and all(total == 5000 for _, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

@@ -48,7 +48,7 @@ def test_the_template_has_drop_downs_formats_and_frozen_headers(tmp_path):
     wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx", "norway_roaming"))
     costs, revenue = wb["Costs"], wb["Revenue"]
     assert validation_for(costs, "D2").formula1 == '"one_time,recurring"'
-    assert validation_for(costs, "C300").formula1 == '"' + ",".join(bidfit.model.case.COST_CATEGORIES) + '"'
+    assert validation_for(costs, "C300").formula1 == '"' + ",".join(bidfit.model.base.COST_CATEGORIES) + '"'
     assert validation_for(revenue, "B2").formula1 == '"revenue,saving,avoided_cost"'
     currency = validation_for(costs, "F2")
     assert currency.errorStyle == "warning" and "EUR" in currency.formula1  # other codes allowed

@@ -30,7 +30,7 @@ from bidfit.errors import InputError, Problem
 from bidfit.flags import FAILING_SEVERITIES, Flag, by_severity
 from bidfit.io import CASE_SUFFIXES, find_case_files, load
 from bidfit.model.case import Case, Policy
-from bidfit.results.analysis import Analysis, BidAnalysis, Verdict
+from bidfit.results.analysis import HEADLINE_FIGURES, Analysis, BidAnalysis, Verdict
 from bidfit.results.base import Blocks, Result
 from bidfit.studies.pricing import WhatItTakes, what_it_takes
 
@@ -38,13 +38,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "ANALYSIS_METRICS",
-    "DEAL_ROOM_METRICS",
+    "DEAL_ROOM_FIGURES",
     "FAIL_ON",
-    "METRICS",
+    "FIGURES",
     "BidCheck",
     "CheckResult",
-    "bid_metrics",
+    "bid_figures",
     "check",
     "merge_policy",
 ]
@@ -53,26 +52,7 @@ FailOn = Literal["error", "warning"]
 FAIL_ON: tuple[FailOn, ...] = ("error", "warning")
 """Levels at which a bid fails the gate: on an error finding, or on a warning or worse."""
 
-ANALYSIS_METRICS: tuple[str, ...] = (
-    "npv",
-    "irr",
-    "payback_years",
-    "discounted_payback_years",
-    "pv_benefits",
-    "pv_costs",
-    "lifetime_cost",
-    "benefit_cost_ratio",
-    "revenue_pool",
-    "benefit_share",
-    "one_time_price",
-    "max_one_time_price",
-    "annual_fee",
-    "max_annual_fee",
-    "benefit_headroom",
-)
-"""The figures of :class:`bidfit.BidAnalysis` reported per bid, by attribute name (units there)."""
-
-DEAL_ROOM_METRICS: tuple[str, ...] = (
+DEAL_ROOM_FIGURES: tuple[str, ...] = (
     "ceiling_price",
     "ceiling_fee",
     "floor_price",
@@ -84,7 +64,7 @@ DEAL_ROOM_METRICS: tuple[str, ...] = (
 floor fee and margin as quoted [fraction] (:attr:`bidfit.BidAnalysis.deal_room`; None when the bid
 does not give the vendor's delivery cost)."""
 
-METRICS: tuple[str, ...] = ANALYSIS_METRICS + DEAL_ROOM_METRICS
+FIGURES: tuple[str, ...] = HEADLINE_FIGURES + DEAL_ROOM_FIGURES
 """The figures reported per bid, in order."""
 
 PathLike = str | os.PathLike[str]
@@ -109,8 +89,8 @@ class BidCheck(Result):
         The case currency; every money metric is in it.
     verdict : {'better_off', 'at_risk', 'worse_off'}
         What the customer would be.
-    metrics : dict
-        The figures named in :data:`METRICS` [currency, years, 1/year or
+    figures : dict
+        The figures named in :data:`FIGURES` [currency, years, 1/year or
         fraction]; None where a figure does not exist (e.g. no payback).
     flags : tuple of Flag
         Findings, most severe first, after the policy's severity overrides.
@@ -131,7 +111,7 @@ class BidCheck(Result):
     vendor: str
     currency: str
     verdict: Verdict
-    metrics: Mapping[str, float | None]
+    figures: Mapping[str, float | None]
     flags: tuple[Flag, ...]
     failures: tuple[Flag, ...]
     analysis: BidAnalysis = field(repr=False, compare=False)
@@ -211,7 +191,7 @@ class CheckResult(Result):
     @property
     def summary(self) -> pd.DataFrame:
         """One row per bid checked (index: file, bid): case, vendor, verdict, ``passed``,
-        ``failures`` (the failing codes) and the figures of :data:`METRICS` [currency, years,
+        ``failures`` (the failing codes) and the figures of :data:`FIGURES` [currency, years,
         1/year or fraction; NaN where a figure does not exist]."""
         import pandas as pd
 
@@ -224,13 +204,13 @@ class CheckResult(Result):
                 "verdict": e.verdict,
                 "passed": e.passed,
                 "failures": ", ".join(f.code for f in e.failures),
-                **{name: e.metrics.get(name) for name in METRICS},
+                **{name: e.figures.get(name) for name in FIGURES},
             }
             for e in self.entries
         ]
-        columns = ["file", "bid", "case", "vendor", "verdict", "passed", "failures", *METRICS]
+        columns = ["file", "bid", "case", "vendor", "verdict", "passed", "failures", *FIGURES]
         frame = pd.DataFrame(rows, columns=columns).set_index(["file", "bid"])
-        return frame.astype(dict.fromkeys(METRICS, float))
+        return frame.astype(dict.fromkeys(FIGURES, float))
 
     def _blocks(self) -> Blocks:
         from bidfit.present.view import describe_check
@@ -415,9 +395,9 @@ def _load(path: Path) -> Case:
         ) from None
 
 
-def bid_metrics(bid: BidAnalysis) -> dict[str, float | None]:
-    """The figures named in :data:`METRICS` for one bid."""
-    values: dict[str, float | None] = {name: getattr(bid, name) for name in ANALYSIS_METRICS}
+def bid_figures(bid: BidAnalysis) -> dict[str, float | None]:
+    """The figures named in :data:`FIGURES` for one bid."""
+    values: dict[str, float | None] = {name: getattr(bid, name) for name in HEADLINE_FIGURES}
     room = bid.deal_room
     values.update(
         ceiling_price=bid.ceiling.price,
@@ -441,7 +421,7 @@ def _entry(file: str, case: Case, bid: BidAnalysis, fail_on: FailOn) -> BidCheck
         vendor=bid.vendor,
         currency=bid.currency,
         verdict=bid.verdict,
-        metrics=bid_metrics(bid),
+        figures=bid_figures(bid),
         flags=bid.flags,
         failures=failures,
         analysis=bid,

@@ -263,7 +263,7 @@ def test_analyze_many_refuses_the_whole_portfolio_naming_the_bad_case():
 
 def assert_figures_finite_or_explained(result: Analysis) -> None:
     for bid in result.bids.values():
-        for name, value in bid.metrics().items():
+        for name, value in bid.summary_row().items():
             if isinstance(value, float):
                 assert math.isfinite(value), (bid.name, name, value)
         for name in ("irr", "payback_years", "benefit_cost_ratio", "benefit_headroom", "benefit_share"):

@@ -4,7 +4,7 @@ the finance kernel, the break-even metrics and the rules."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -17,7 +17,8 @@ from bidfit.build.cashflows import BidCashflows, build_cashflows
 from bidfit.build.checks import nonfinite_problems
 from bidfit.errors import InputError, Problem
 from bidfit.kernel import breakeven, finance
-from bidfit.model.case import FIELD_HINTS, Case
+from bidfit.model.base import FIELD_HINTS
+from bidfit.model.case import Case
 from bidfit.model.references import require_consistent
 from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
 
@@ -88,8 +89,9 @@ class Figures:
 
     def __getitem__(self, bid: int) -> Figures:
         """The figures of the bid at position ``bid``, each an array of shape (1,)."""
-        keep = [range(len(self))[bid]]
-        return Figures(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+        at = range(len(self))[bid]
+        keep = slice(at, at + 1)  # a view, not a copy
+        return Figures(**{name: getattr(self, name)[keep] for name in _FIGURE_NAMES})
 
     def __iter__(self) -> Iterator[Figures]:
         return (self[i] for i in range(len(self)))
@@ -105,6 +107,9 @@ class Figures:
 
 _MAY_NOT_EXIST = frozenset({"irr", "payback_years", "discounted_payback_years", "benefit_headroom"})
 """Figures that may not exist; NaN or infinite in any other means the inputs overflow."""
+
+
+_FIGURE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Figures))
 
 
 def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> Figures:
@@ -414,8 +419,9 @@ def _finite_figures(
         value, a price or fee), is NaN or infinite: each problem names the
         field that causes it.
     """
+    # Name the fields behind a non-finite flow only for the cases that have one.
     problems = [
-        _rate_problems(case) + nonfinite_problems(case, flows)
+        _rate_problems(case) + ([] if _all_finite(flows) else nonfinite_problems(case, flows))
         for case, flows in zip(cases, built, strict=True)
     ]
     _raise_problems(cases, problems, name_cases)
@@ -427,12 +433,31 @@ def _finite_figures(
         table = kernel([cases[i].discount_rate for i, _, _ in rows], [f for _, _, f in rows])
     for (i, name, _), row in zip(rows, table, strict=True):
         figures[i][name] = row
-    _raise_problems(
-        cases,
-        [_figure_problems(case, by_bid) for case, by_bid in zip(cases, figures, strict=True)],
-        name_cases,
-    )
+    if not table.always_finite().all():
+        _raise_problems(
+            cases,
+            [_figure_problems(case, by_bid) for case, by_bid in zip(cases, figures, strict=True)],
+            name_cases,
+        )
     return figures
+
+
+def _all_finite(flows: Mapping[str, BidCashflows]) -> bool:
+    """Every line of every bid is a finite number.
+
+    A sum is finite only when every term is (a NaN or an infinity anywhere makes
+    it NaN or infinite), so one sum per array decides; a sum that overflows on
+    finite terms only sends the case to the slower check that names fields.
+    Yearly totals that overflow show as non-finite figures, checked after the
+    kernel.
+    """
+    total = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for f in flows.values():
+            for lines in (f.benefit_lines, f.pool_lines, f.cost_lines, f.vendor_cost_lines):
+                if lines is not None:
+                    total += float(np.abs(lines).sum())
+    return math.isfinite(total)
 
 
 def _raise_problems(cases: Sequence[Case], problems: Sequence[list[Problem]], name_cases: bool) -> None:

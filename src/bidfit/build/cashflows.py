@@ -330,15 +330,24 @@ def item_lines(
     """
     if not items:
         return
+    if values is None and trials is None:
+        yield from cost_lines(items, years, fx_rate)
+        return
     amount = line_parameter([c.amount or 0.0 for c in items], "amount", values, trials)
     percent = line_parameter([c.percent or 0.0 for c in items], "percent", values, trials)
     amounts = cost_amounts(items, fx_rate, amount, percent)
-    start, end = np.array([cost_years(c, int(years[-1])) for c in items]).T
+    start, end = _item_years(items, years)
     escalation = _varying("escalation", values)
     shared = schedule(years, start, end, [c.escalation for c in items])
     for i in range(len(items)):
         multipliers = schedule(years, start[i], end[i], escalation[i]) if i in escalation else shared[i]
         yield amounts[..., i, None] * multipliers
+
+
+def _item_years(items: Sequence[CostItem], years: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+    """First and last active year of each item [years]."""
+    start, end = np.array([cost_years(c, int(years[-1])) for c in items]).T
+    return start, end
 
 
 def cost_lines(
@@ -355,7 +364,9 @@ def cost_lines(
     """
     if not items:
         return np.zeros((0, years.size))
-    return np.stack(list(item_lines(items, years, fx_rate)))
+    # The same product as item_lines' per-line one, for every item at once.
+    start, end = _item_years(items, years)
+    return cost_amounts(items, fx_rate)[:, None] * schedule(years, start, end, [c.escalation for c in items])
 
 
 def streams_in_scope(case: Case, bid: int) -> list[int]:

@@ -16,7 +16,8 @@ import numpy as np
 from bidfit.build.cashflows import BidCashflows, FloatArray, cost_years
 from bidfit.errors import Problem
 from bidfit.model.amounts import cost_amounts
-from bidfit.model.case import FIELD_HINTS, Case, CostItem
+from bidfit.model.base import FIELD_HINTS
+from bidfit.model.case import Case, CostItem
 
 __all__ = ["nonfinite_problems"]
 

@@ -25,7 +25,8 @@ from bidfit.errors import InputError, Problem
 from bidfit.flags import SEVERITIES
 from bidfit.io.xlsx.layout import SHEETS, SheetSpec
 from bidfit.io.xlsx.write import cell_ref, clean_text, put, range_ref, save_workbook
-from bidfit.model.case import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS, Case, CostItem
+from bidfit.model.base import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS
+from bidfit.model.case import Case, CostItem
 from bidfit.model.fields import FIELDS, MODELS
 
 if TYPE_CHECKING:

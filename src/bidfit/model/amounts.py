@@ -9,6 +9,7 @@ the checks and the model's own bound on shares all resolve amounts here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -67,11 +68,12 @@ def cost_amounts(
     """
     if not items:
         return np.zeros(0)
-    own_amount = np.array([c.amount or 0.0 for c in items])
-    own_percent = np.array([c.percent or 0.0 for c in items])
-    amounts = own_amount if amount is None else np.asarray(amount, dtype=float)
-    percents = own_percent if percent is None else np.asarray(percent, dtype=float)
-    fx = np.array([fx_rate(c.currency) for c in items])
+    scalar = amount is None and percent is None  # one value per item: plain floats are faster
+    amounts: Any = [c.amount or 0.0 for c in items] if amount is None else amount
+    percents: Any = [c.percent or 0.0 for c in items] if percent is None else percent
+    if not scalar:
+        amounts, percents = np.asarray(amounts, dtype=float), np.asarray(percents, dtype=float)
+    fx = [fx_rate(c.currency) for c in items]
     index = {item.name: i for i, item in enumerate(items)}
     if any(name not in index for item in items for name in item.percent_of):
         raise ValueError("percent_of refers to an item that is missing")
@@ -85,18 +87,21 @@ def cost_amounts(
         for name in set(item.percent_of):
             shares_of.setdefault(index[name], []).append(i)
     ready = [i for i, count in enumerate(waiting) if count == 0]
-    resolved: dict[int, FloatArray] = {}
+    resolved: dict[int, Any] = {}
     while ready:
         i = ready.pop()
         item = items[i]
+        share = percents[i] if scalar else percents[..., i]
         if item.percent_of:
-            resolved[i] = percents[..., i] * sum(resolved[index[name]] for name in item.percent_of)
+            resolved[i] = share * sum(resolved[index[name]] for name in item.percent_of)
         else:
-            resolved[i] = amounts[..., i] * fx[i]
+            resolved[i] = (amounts[i] if scalar else amounts[..., i]) * fx[i]
         for j in shares_of.get(i, []):
             waiting[j] -= 1
             if waiting[j] == 0:
                 ready.append(j)
     if len(resolved) < len(items):
         raise ValueError("percent_of refers back to the item itself")
+    if scalar:
+        return np.array([resolved[i] for i in range(len(items))], dtype=float)
     return np.stack(np.broadcast_arrays(*(resolved[i] for i in range(len(items)))), axis=-1)

@@ -18,13 +18,11 @@ things that exist, years inside the horizon, an FX rate for every currency).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -32,14 +30,26 @@ from pydantic import (
 )
 
 from bidfit.flags import FLAG_CODES, Severity
+from bidfit.model.base import (
+    COST_CATEGORIES,
+    DISTRIBUTION_PARAMETERS,
+    UNCERTAIN_FIELDS,
+    CostCategory,
+    CostKind,
+    CurrencyCode,
+    DiscountRate,
+    Distribution,
+    Finite,
+    FxRate,
+    Model,
+    Names,
+    OptionalText,
+    StreamKind,
+    lower_word,
+    not_percent_typo,
+)
 from bidfit.model.fields import (
-    FIELDS,
-    MAX_FX_RATE,
-    MIN_FX_RATE,
     bounds,
-    field_spec,
-    power_of_ten,
-    specs_named,
 )
 
 __all__ = [
@@ -54,91 +64,8 @@ __all__ = [
     "resolve_target",
 ]
 
-CostCategory = Literal[
-    "capex", "installation", "license", "maintenance", "operations", "subscription", "training", "other"
-]
-COST_CATEGORIES: tuple[str, ...] = CostCategory.__args__  # type: ignore[attr-defined]
-CostKind = Literal["one_time", "recurring"]
-StreamKind = Literal["revenue", "saving", "avoided_cost"]
 
-
-def _split_names(value: Any) -> Any:
-    """Accept ``"A, B"`` as well as ``["A", "B"]`` for a list of names."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-def _upper_code(value: Any) -> Any:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
-def _lower_word(value: Any) -> Any:
-    """Let ``"One time"`` or ``"One-Time"`` mean ``one_time``."""
-    if isinstance(value, str):
-        return value.strip().lower().replace("-", "_").replace(" ", "_")
-    return value
-
-
-def _not_percent_typo(value: float) -> float:
-    if value >= 1:
-        raise ValueError(
-            f"a discount rate of {value} is {value:.0%} a year; rates are fractions (write 0.08 for 8%)"
-        )
-    return value
-
-
-def _plausible_fx_rate(value: float) -> float:
-    if not MIN_FX_RATE <= value <= MAX_FX_RATE:
-        raise ValueError(
-            f"an FX rate must be from {power_of_ten(MIN_FX_RATE)} to {power_of_ten(MAX_FX_RATE)} "
-            "units of case currency per unit of the other currency"
-        )
-    return value
-
-
-# Each bounded field's Field(...) comes from the registry (bidfit.model.fields.FIELDS). The
-# discount rate's upper bound and the FX rates are checked by validators with their own message.
-DiscountRate = Annotated[float, Field(ge=field_spec("case", "discount_rate").lower, allow_inf_nan=False)]
-FxRate = Annotated[float, Field(allow_inf_nan=False), AfterValidator(_plausible_fx_rate)]
-Names = Annotated[list[str], BeforeValidator(_split_names)]
-CurrencyCode = Annotated[str, BeforeValidator(_upper_code), Field(pattern=r"^[A-Z]{3}$")]
-OptionalText = Annotated[
-    str | None, BeforeValidator(lambda v: v.strip() or None if isinstance(v, str) else v)
-]
-
-
-def _same_everywhere(name: str) -> str | None:
-    """The hint of field ``name`` if every model holding it agrees on one, else None."""
-    hints = {spec.hint for spec in specs_named(name)}
-    return hints.pop() if len(hints) == 1 else None
-
-
-FIELD_HINTS: dict[str, str] = {
-    name: hint for name in dict.fromkeys(name for _, name in FIELDS) if (hint := _same_everywhere(name))
-}
-"""What a valid value looks like, by field name, for error messages (from :data:`FIELDS`;
-a field whose valid values differ between models, such as ``kind``, has none)."""
-
-
-def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
-    """Give each property of a model's JSON schema the registry's description and unit."""
-    group = getattr(model, "field_group", None)
-    for name, prop in schema.get("properties", {}).items():
-        spec = FIELDS.get((group, name)) if isinstance(group, str) else None
-        if spec is not None:
-            prop["description"] = f"{spec.description} Unit: {spec.unit}."
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, str_strip_whitespace=True, json_schema_extra=_describe
-    )
-
-
-class RevenueStream(_Model):
+class RevenueStream(Model):
     """A revenue, saving or avoided cost of the customer that a bid can affect.
 
     Attributes
@@ -181,7 +108,7 @@ class RevenueStream(_Model):
     growth: Annotated[float, bounds("revenue", "growth")] = 0.0
     capture: Annotated[float, bounds("revenue", "capture")] = 1.0
     margin: Annotated[float, bounds("revenue", "margin")] = 1.0
-    kind: Annotated[StreamKind, BeforeValidator(_lower_word)] = "revenue"
+    kind: Annotated[StreamKind, BeforeValidator(lower_word)] = "revenue"
     start_year: Annotated[int, bounds("revenue", "start_year")] = 1
     end_year: Annotated[int, bounds("revenue", "end_year")] | None = None
     ramp_years: Annotated[int, bounds("revenue", "ramp_years")] = 0
@@ -189,7 +116,7 @@ class RevenueStream(_Model):
     source: OptionalText = None
 
 
-class CostItem(_Model):
+class CostItem(Model):
     """Something the customer pays for a bid: once, or every year.
 
     Attributes
@@ -233,8 +160,8 @@ class CostItem(_Model):
     """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
 
     name: Annotated[str, Field(min_length=1)]
-    category: Annotated[CostCategory, BeforeValidator(_lower_word)] = "other"
-    kind: Annotated[CostKind, BeforeValidator(_lower_word)]
+    category: Annotated[CostCategory, BeforeValidator(lower_word)] = "other"
+    kind: Annotated[CostKind, BeforeValidator(lower_word)]
     amount: Annotated[float, bounds("cost", "amount")] | None = None
     percent_of: Names = Field(default_factory=list)
     percent: Annotated[float, bounds("cost", "percent")] | None = None
@@ -283,7 +210,7 @@ MAX_SCOPE_OPTIONS = 10
 """Most scope options a bid may have: every combination (2^n) is evaluated."""
 
 
-class ScopeOption(_Model):
+class ScopeOption(Model):
     """An optional extension of a bid: more revenue streams in scope, more costs.
 
     Attributes
@@ -308,7 +235,7 @@ class ScopeOption(_Model):
     vendor_costs: list[CostItem] = Field(default_factory=list)
 
 
-class Bid(_Model):
+class Bid(Model):
     """One proposal the customer could accept.
 
     Attributes
@@ -375,7 +302,7 @@ class Bid(_Model):
         )
 
 
-class Policy(_Model):
+class Policy(Model):
     """Review thresholds a bid must meet for the customer to be better off.
 
     Attributes
@@ -416,39 +343,11 @@ class Policy(_Model):
             unknown = sorted(str(code) for code in value if str(code).upper() not in FLAG_CODES)
             if unknown:
                 raise ValueError(f"unknown flag code(s) {', '.join(unknown)}; known: {', '.join(FLAG_CODES)}")
-            return {str(code).upper(): _lower_word(sev) for code, sev in value.items()}
+            return {str(code).upper(): lower_word(sev) for code, sev in value.items()}
         return value
 
 
-Distribution = Literal["triangular", "pert", "uniform", "normal", "lognormal"]
-
-DISTRIBUTION_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "triangular": ("low", "mode", "high"),
-    "pert": ("low", "mode", "high"),
-    "uniform": ("low", "high"),
-    "normal": ("mean", "sd"),
-    "lognormal": ("mean", "sd"),
-}
-"""The parameters each distribution needs."""
-
-UNCERTAIN_FIELDS: dict[str, tuple[str, ...]] = {
-    model: tuple(spec.name for (owner, _), spec in FIELDS.items() if owner == model and spec.uncertain)
-    for model in ("revenue", "cost")
-}
-"""The numeric fields an uncertainty may target, per kind of item."""
-
-FIELD_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
-    # field: (lowest, highest, lowest excluded)
-    spec.name: (float(spec.lower), None if spec.upper is None else float(spec.upper), spec.lower_open)
-    for spec in FIELDS.values()
-    if spec.uncertain and spec.lower is not None
-}
-"""Valid range of each uncertain field; a sampled value is kept inside it."""
-
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-
-
-class Uncertainty(_Model):
+class Uncertainty(Model):
     """A distribution on one numeric input, for :func:`bidfit.simulate`.
 
     Attributes
@@ -479,7 +378,7 @@ class Uncertainty(_Model):
     """The key of the model's fields in :data:`~bidfit.model.fields.FIELDS`."""
 
     target: Annotated[str, Field(min_length=1)]
-    distribution: Annotated[Distribution, BeforeValidator(_lower_word)]
+    distribution: Annotated[Distribution, BeforeValidator(lower_word)]
     low: Finite | None = None
     mode: Finite | None = None
     high: Finite | None = None
@@ -577,7 +476,7 @@ def resolve_target(case: Case, target: str) -> tuple[str, int, int, str]:
     raise KeyError(f"no bid in {path!r}; known bids: {', '.join(b.name for b in case.bids)}")
 
 
-class Case(_Model):
+class Case(Model):
     """A customer's business case: the value at stake and the bids against it.
 
     Attributes
@@ -621,7 +520,7 @@ class Case(_Model):
     customer: str = ""
     currency: CurrencyCode = "EUR"
     horizon_years: Annotated[int, bounds("case", "horizon_years")]
-    discount_rate: Annotated[DiscountRate, AfterValidator(_not_percent_typo)]
+    discount_rate: Annotated[DiscountRate, AfterValidator(not_percent_typo)]
     revenue: Annotated[list[RevenueStream], Field(min_length=1)]
     bids: Annotated[list[Bid], Field(min_length=1)]
     policy: Policy = Field(default_factory=Policy)

@@ -20,15 +20,8 @@ import numpy as np
 
 from bidfit.errors import InputError, Problem
 from bidfit.model.amounts import cost_amounts
-from bidfit.model.case import (
-    FIELD_BOUNDS,
-    FIELD_HINTS,
-    MAX_SCOPE_OPTIONS,
-    Bid,
-    Case,
-    CostItem,
-    resolve_target,
-)
+from bidfit.model.base import FIELD_BOUNDS, FIELD_HINTS
+from bidfit.model.case import MAX_SCOPE_OPTIONS, Bid, Case, CostItem, resolve_target
 from bidfit.model.fields import MAX_AMOUNT, power_of_ten
 
 __all__ = ["reference_problems", "require_consistent"]

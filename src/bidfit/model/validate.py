@@ -19,16 +19,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bidfit.errors import InputError, Problem, format_location
-from bidfit.model.case import (
-    FIELD_HINTS,
-    Bid,
-    Case,
-    CostItem,
-    Policy,
-    RevenueStream,
-    ScopeOption,
-    Uncertainty,
-)
+from bidfit.model.base import FIELD_HINTS
+from bidfit.model.case import Bid, Case, CostItem, Policy, RevenueStream, ScopeOption, Uncertainty
 from bidfit.model.fields import FIELDS
 from bidfit.model.references import reference_problems, require_consistent
 

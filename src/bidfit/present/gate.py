@@ -231,7 +231,7 @@ def _entry_dict(entry: BidCheck) -> dict[str, Any]:
         "currency": entry.currency,
         "verdict": entry.verdict,
         "passed": entry.passed,
-        "metrics": {name: _number(v) for name, v in entry.metrics.items()},
+        "metrics": {name: _number(v) for name, v in entry.figures.items()},
         "flags": [_flag_dict(f) for f in entry.flags],
         "failures": [f.code for f in entry.failures],
     }
@@ -442,7 +442,7 @@ def _who(entry: BidCheck) -> str:
 
 def _markdown_row(entry: BidCheck) -> str:
     """A row of the bids table: user text escaped, bidfit's own figures and codes as they are."""
-    m, cur = entry.metrics, entry.currency
+    m, cur = entry.figures, entry.currency
     codes = ", ".join(f"{f.code} ({f.severity})" for f in entry.flags if f.severity != "info") or "-"
     cells = [
         "**FAIL**" if not entry.passed else "pass",

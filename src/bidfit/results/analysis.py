@@ -49,6 +49,27 @@ def verdict_of(flags: tuple[Flag, ...] | list[Flag]) -> Verdict:
     return "better_off"
 
 
+HEADLINE_FIGURES: tuple[str, ...] = (
+    "npv",
+    "irr",
+    "payback_years",
+    "discounted_payback_years",
+    "pv_benefits",
+    "pv_costs",
+    "lifetime_cost",
+    "benefit_cost_ratio",
+    "revenue_pool",
+    "benefit_share",
+    "one_time_price",
+    "max_one_time_price",
+    "annual_fee",
+    "max_annual_fee",
+    "benefit_headroom",
+)
+"""The headline figures of a bid, by :class:`BidAnalysis` attribute name (units there), in the
+order every table and the gate's JSON output show them."""
+
+
 @dataclass(frozen=True, repr=False)
 class BidAnalysis(Result):
     """What one bid means for the customer.
@@ -241,26 +262,11 @@ class BidAnalysis(Result):
             columns=pd.Index(f.stream_names, name="stream"),
         )
 
-    def metrics(self) -> dict[str, Any]:
-        """The headline figures as a plain dict (the row of :attr:`Analysis.summary`)."""
-        return {
-            "vendor": self.vendor,
-            "verdict": self.verdict,
-            "npv": self.npv,
-            "irr": self.irr,
-            "payback_years": self.payback_years,
-            "discounted_payback_years": self.discounted_payback_years,
-            "pv_benefits": self.pv_benefits,
-            "pv_costs": self.pv_costs,
-            "lifetime_cost": self.lifetime_cost,
-            "benefit_cost_ratio": self.benefit_cost_ratio,
-            "revenue_pool": self.revenue_pool,
-            "benefit_share": self.benefit_share,
-            "one_time_price": self.one_time_price,
-            "max_one_time_price": self.max_one_time_price,
-            "annual_fee": self.annual_fee,
-            "max_annual_fee": self.max_annual_fee,
-            "benefit_headroom": self.benefit_headroom,
+    def summary_row(self) -> dict[str, Any]:
+        """The bid's row of :attr:`Analysis.summary`: vendor, verdict, the :data:`HEADLINE_FIGURES`
+        (units on each attribute), and the numbers of errors and warnings."""
+        figures = {name: getattr(self, name) for name in HEADLINE_FIGURES}
+        return {"vendor": self.vendor, "verdict": self.verdict, **figures} | {
             "errors": len(self.errors),
             "warnings": len(self.warnings),
         }
@@ -281,13 +287,13 @@ class BidAnalysis(Result):
         return plot_bid(self, kind, ax=ax, **options)
 
 
-TEXT_METRICS = ("vendor", "verdict")
-COUNT_METRICS = ("errors", "warnings")
+TEXT_COLUMNS = ("vendor", "verdict")
+COUNT_COLUMNS = ("errors", "warnings")
 
 
 def _figures_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     """Money, rates and years as float columns, a figure that does not exist as NaN (not None)."""
-    figures = [c for c in frame.columns if c not in TEXT_METRICS + COUNT_METRICS]
+    figures = [c for c in frame.columns if c not in TEXT_COLUMNS + COUNT_COLUMNS]
     return frame.astype(dict.fromkeys(figures, float))
 
 
@@ -320,7 +326,7 @@ class Analysis(Result):
         """One row per bid with the headline figures, indexed by bid name."""
         import pandas as pd
 
-        rows = {name: result.metrics() for name, result in self.bids.items()}
+        rows = {name: result.summary_row() for name, result in self.bids.items()}
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "bid"
         return _figures_as_floats(frame)
@@ -386,7 +392,7 @@ class Portfolio(Result):
         import pandas as pd
 
         rows = [
-            {"case_index": i, "case": a.case.name, "bid": name, **result.metrics()}
+            {"case_index": i, "case": a.case.name, "bid": name, **result.summary_row()}
             for i, a in enumerate(self.analyses)
             for name, result in a.bids.items()
         ]

@@ -201,8 +201,8 @@ class SimulatedBid(Result):
             {"npv_from": edges[:-1], "npv_to": edges[1:], "trials": counts, "share": counts / self.trials}
         )
 
-    def metrics(self) -> dict[str, Any]:
-        """The headline figures as a plain dict (a row of :attr:`Simulation.summary`)."""
+    def summary_row(self) -> dict[str, Any]:
+        """The bid's row of :attr:`Simulation.summary`."""
         return {
             "vendor": self.vendor,
             "trials": self.trials,
@@ -295,7 +295,7 @@ class Simulation(Result):
         """One row per bid: P(worse off) and its standard error, NPV and payback percentiles."""
         import pandas as pd
 
-        frame = pd.DataFrame.from_dict({n: b.metrics() for n, b in self.bids.items()}, orient="index")
+        frame = pd.DataFrame.from_dict({n: b.summary_row() for n, b in self.bids.items()}, orient="index")
         frame.index.name = "bid"
         return frame
 

@@ -14,7 +14,7 @@ Sampling
 ``uniform(low, high)``
     Uniform on ``[low, high)``.
 ``normal(mean, sd)``
-    Normal, truncated to the field's valid range (:data:`~bidfit.model.case.FIELD_BOUNDS`:
+    Normal, truncated to the field's valid range (:data:`~bidfit.model.base.FIELD_BOUNDS`:
     a capture stays within 0..1, an amount is never negative, a rate stays
     above -100 %) by rejection: draws outside are discarded and replaced, so
     the values follow the normal density restricted to the range.
@@ -64,7 +64,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bidfit.errors import InputError, Problem
-from bidfit.model.case import FIELD_BOUNDS, Case, Uncertainty, resolve_target
+from bidfit.model.base import FIELD_BOUNDS
+from bidfit.model.case import Case, Uncertainty, resolve_target
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,7 +175,7 @@ def draw(
         Number of values [trials].
     field_name : str, optional
         The target field (``capture``, ``amount``, ...), whose range from
-        :data:`~bidfit.model.case.FIELD_BOUNDS` truncates the draws; default the
+        :data:`~bidfit.model.base.FIELD_BOUNDS` truncates the draws; default the
         last part of ``entry.target``.
 
     Returns

@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bidfit import _format as fmt
-from bidfit.model.case import FIELD_BOUNDS, Case, resolve_target
+from bidfit.model.base import FIELD_BOUNDS
+from bidfit.model.case import Case, resolve_target
 from bidfit.model.fields import FIELDS
 from bidfit.model.references import require_consistent
 from bidfit.results.base import Blocks, Result

@@ -251,6 +251,8 @@ def simulate(
         outside its field's range, or the correlations cannot hold together.
     ValueError
         If ``trials`` or ``chunk_size`` is not a positive whole number.
+    TypeError
+        If ``progress`` is neither None nor a callable.
 
     Notes
     -----
@@ -275,6 +277,11 @@ def simulate(
             continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a whole number >= 1; found {value!r}")
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"progress must be a callable progress(done, total) or None; found {progress!r} "
+            "(bidfit.present.progress.progress_bar() gives the standard bar)"
+        )
     from bidfit.assess.analysis import analyze
 
     base = analyze(case)  # checks that the case is consistent

@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bidfit.model.case import FIELD_HINTS
+from bidfit.model.base import FIELD_HINTS
 from bidfit.model.fields import FIELDS
 
 __all__ = [
