@@ -105,9 +105,7 @@ def test_hints_and_bounds_are_the_registry_s() -> None:
     kinds = {spec.hint for spec in specs_named("kind")}
     assert "kind" not in base.FIELD_HINTS and len(kinds) == 2
     uncertain = [spec for spec in FIELDS.values() if spec.uncertain]
-    assert {
-        spec.name: (spec.lower, spec.upper, spec.lower_open) for spec in uncertain
-    } == base.FIELD_BOUNDS
+    assert {spec.name: (spec.lower, spec.upper, spec.lower_open) for spec in uncertain} == base.FIELD_BOUNDS
     assert base.UNCERTAIN_FIELDS == {
         "revenue": ("annual_amount", "growth", "capture", "margin"),
         "cost": ("amount", "escalation", "percent"),

@@ -205,6 +205,25 @@ def _cost_list_problems(
     return problems
 
 
+def _amounts_bound(case: Case, pool: list[CostItem]) -> float:
+    """An upper bound of every resolved amount in ``pool`` [case currency]; inf when unknown.
+
+    Resolving an item that is ``percent`` of ``n`` named items adds at most
+    ``percent * n`` times the total resolved so far (amounts are >= 0), so the
+    total never exceeds the plain amounts' sum times ``prod(1 + percent * n)``.
+    """
+    try:
+        total = sum(
+            (item.amount or 0.0) * case.fx_rate(item.currency) for item in pool if not item.percent_of
+        )
+    except KeyError:
+        return math.inf  # an unknown currency: reported on its own
+    for item in pool:
+        if item.percent_of:
+            total *= 1 + (item.percent or 0.0) * len(item.percent_of)
+    return total
+
+
 def _percent_amount_problems(
     case: Case, items: list[CostItem], where: str, loc: tuple[str | int, ...], references: list[CostItem]
 ) -> list[Problem]:
@@ -217,6 +236,8 @@ def _percent_amount_problems(
     if not any(item.percent_of for item in items):
         return []
     pool = [*references, *items]
+    if _amounts_bound(case, pool) <= MAX_AMOUNT:
+        return []  # no item can come to more, whatever the chain of shares
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             pool_amounts = cost_amounts(pool, case.fx_rate)
