@@ -43,8 +43,11 @@ MAX_ROW_CELLS = 16_384
 """Most cells in one row: the width of an Excel sheet (column XFD)."""
 MAX_ROW_ELEMENTS = 65_536
 """Most XML elements inside one row (cells, values, formulas, texts)."""
-MAX_CELLS = 150_000
-"""Most cells in all the sheets read, together: 10,000 rows of all 15 Costs columns (a real row fills about 8)."""
+MAX_CELLS = 120_000
+"""Most cells in all the sheets read, together: 8,000 rows of all 15 Costs columns (a real row fills about 8).
+
+Keeps the costliest refusal within every limit (a sheet of junk, each cell read and wrong) under 2 s
+of CPU on a 2-core machine."""
 MAX_OBJECT_ELEMENTS = 100_000
 """Most XML elements outside the cell rows in all the parts read (styles, texts, names, settings)."""
 MAX_XML_ELEMENTS = 1_000_000
