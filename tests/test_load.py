@@ -106,3 +106,62 @@ def test_loading_never_modifies_the_input(tmp_path):
     before = path.read_bytes(), path.stat().st_mtime_ns
     bidfit.analyze(bidfit.load(path))
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+NORWAY_AS_TEXT = """\
+name: no
+customer: Telenor NO
+currency: NOK
+horizon_years: 3
+discount_rate: 0.08
+policy:
+  require_source: true
+revenue:
+  - name: NO
+    kind: revenue
+    annual_amount: 500000
+    source: off
+  - name: Sweden
+    kind: saving
+    annual_amount: 100000
+    source: On
+bids:
+  - name: Y
+    vendor: yes
+    scope: [NO]
+    costs:
+      - name: n
+        category: capex
+        kind: one_time
+        amount: 300000
+        source: OFF
+"""
+
+
+def test_yaml_words_that_yaml_1_1_takes_for_booleans_stay_the_text_written(tmp_path):
+    """Only true/false are booleans: a stream named NO (Norway) stays 'NO', not False."""
+    path = tmp_path / "norway.yaml"
+    path.write_text(NORWAY_AS_TEXT)
+    case = bidfit.load(path)
+    assert (case.name, case.customer, case.currency) == ("no", "Telenor NO", "NOK")
+    assert [s.name for s in case.revenue] == ["NO", "Sweden"]
+    assert [s.source for s in case.revenue] == ["off", "On"]
+    bid = case.bids[0]
+    assert (bid.name, bid.vendor, bid.scope) == ("Y", "yes", ["NO"])
+    assert (bid.costs[0].name, bid.costs[0].source) == ("n", "OFF")
+    assert case.policy.require_source is True  # true is still a boolean
+    assert bidfit.analyze(case).bids["Y"].npv == pytest.approx(
+        -300_000 + sum(500_000 / 1.08**t for t in range(1, 4)), rel=1e-12
+    )
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "off", "y", "NO", "true", "False"])
+def test_a_yes_or_no_word_where_a_number_is_expected_is_refused(tmp_path, word):
+    path = tmp_path / "amount.yaml"
+    path.write_text(NORWAY_AS_TEXT.replace("amount: 300000", f"amount: {word}"))
+    with pytest.raises(InputError) as caught:
+        bidfit.load(path)
+    (problem,) = caught.value.problems
+    assert "amount" in problem.where and "number" in str(problem).lower()
+    # the word as written, not False; a YAML 1.2 boolean is true/false, never 1 or 0
+    assert problem.found == {"true": True, "False": False}.get(word, word)

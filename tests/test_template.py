@@ -37,7 +37,9 @@ def test_the_template_has_every_sheet_with_commented_headers(tmp_path):
             assert all(c.comment is not None and c.comment.text.startswith(f"{c.value}: ") for c in ws[1])
         else:
             assert [c.value for c in ws[1]][:2] == ["field", "value"]
-            assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == list(spec.columns)
+            labels = [c for c in spec.columns if c != "severity"]
+            labels += [f"severity.{code}" for code in bidfit.FLAG_CODES] if "severity" in spec.columns else []
+            assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == labels
             assert all(ws.cell(r, 1).comment is not None for r in range(2, ws.max_row + 1))
     note = wb["Revenue"]["C1"].comment.text
     assert "annual_amount" in note and "Unit: currency per year" in note and "Valid: a number >= 0" in note
@@ -51,9 +53,17 @@ def test_the_template_has_drop_downs_formats_and_frozen_headers(tmp_path):
     assert validation_for(costs, "C300").formula1 == '"' + ",".join(bidfit.model.base.COST_CATEGORIES) + '"'
     assert validation_for(revenue, "B2").formula1 == '"revenue,saving,avoided_cost"'
     currency = validation_for(costs, "F2")
-    assert currency.errorStyle == "warning" and "EUR" in currency.formula1  # other codes allowed
+    assert currency.errorStyle == "warning"  # another code may be typed, then given a rate on FX
     assert validation_for(wb["Uncertainty"], "B2").formula1 == '"triangular,pert,uniform,normal,lognormal"'
     assert validation_for(costs, "A2").formula1 == "'Bids'!$A$2:$A$501"
+    assert currency.formula1 == "'FX'!$A$2:$A$501"  # an amount's currency: empty, or one with a rate
+    assert validation_for(wb["FX"], "A2").formula1.startswith('"EUR,USD,')  # any code may get a rate
+    policy = wb["Policy"]
+    severity_rows = [
+        r for r in range(2, policy.max_row + 1) if policy.cell(r, 1).value.startswith("severity")
+    ]
+    assert [policy.cell(r, 1).value for r in severity_rows] == [f"severity.{c}" for c in bidfit.FLAG_CODES]
+    assert all(validation_for(policy, f"B{r}").formula1 == '"error,warning,info"' for r in severity_rows)
     assert validation_for(costs, "I2").type == "whole"  # years
     headers = {c.value: c.column_letter for c in costs[1]}
     assert validation_for(costs, f"{headers['side']}2").formula1 == '"customer,vendor"'
@@ -66,6 +76,48 @@ def test_the_template_has_drop_downs_formats_and_frozen_headers(tmp_path):
     assert revenue.column_dimensions["E"].number_format == "0.0##%"  # growth, also for new rows
     assert costs["E2"].number_format == "#,##0" and costs["E2"].value == 780000
     assert wb["Case"]["B6"].number_format == "0.0##%" and wb["Case"]["B6"].value == 0.08
+
+
+def _offered(wb, validation) -> list:
+    """The values a list drop-down offers: its literal choices, or the filled cells of its range."""
+    formula = validation.formula1
+    if formula.startswith('"'):
+        return formula.strip('"').split(",")
+    sheet, cells = formula.split("!")
+    rows = wb[sheet.strip("'")][cells.replace("$", "")]
+    return [cell.value for row in rows for cell in row if cell.value not in (None, "")]
+
+
+@pytest.mark.parametrize("name", ["norway_roaming", "fixed_broadband"])
+def test_every_value_a_drop_down_offers_is_read_back_without_a_problem_at_its_cell(tmp_path, name):
+    """Picking any choice of any list drop-down (first cell of its range) never makes that cell an error."""
+    template = write_template(tmp_path / "filled.xlsx", name)
+    wb = openpyxl.load_workbook(template)
+    tried: list[tuple[str, object]] = []
+    refused: list[str] = []
+    for ws in wb.worksheets:
+        for validation in ws.data_validations.dataValidation:
+            if validation.type != "list":
+                continue
+            for span in validation.sqref.ranges:
+                for value in _offered(wb, validation):
+                    edited = openpyxl.load_workbook(template)
+                    cell = edited[ws.title].cell(span.min_row, span.min_col)
+                    cell.value = value
+                    path = tmp_path / "picked.xlsx"
+                    edited.save(path)
+                    at = f"{ws.title}!{cell.coordinate}"
+                    tried.append((at, value))
+                    try:
+                        bidfit.load(path)
+                    except bidfit.InputError as exc:
+                        refused += [str(p) for p in exc.problems if p.where == at]
+    assert refused == []
+    picked = {at for at, _ in tried}
+    assert {"Policy!B8", "Costs!D2", "Revenue!B2", "Uncertainty!B2", "Case!B4"} <= picked
+    assert {value for at, value in tried if at == "Policy!B8"} == {"error", "warning", "info"}
+    if name == "fixed_broadband":  # an FX rate makes its currency a choice for amounts
+        assert ("Costs!F2", "USD") in tried and ("Revenue!D2", "USD") in tried
 
 
 @pytest.mark.parametrize("name", bidfit.sample_names())

@@ -45,7 +45,7 @@ FLAG_CODES: dict[str, str] = {
         "Recurring costs are at or above the benefits in operating years "
         "(error: every year, so no price can fix it; warning: some years)."
     ),
-    "NO_PAYBACK": "The customer's cumulative cash position never turns positive within the horizon.",
+    "NO_PAYBACK": "The customer's cumulative cash position never turns non-negative for good within the horizon.",
     "PAYBACK_TOO_LONG": "Payback is later than the policy's max_payback_years.",
     "THIN_MARGIN": "Benefit/cost ratio or benefit headroom is under the policy's minimum.",
     "STRESS_FAILS": "NPV turns negative when the benefit claim is cut by the policy's stress cut.",

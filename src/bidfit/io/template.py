@@ -4,7 +4,9 @@
 reads: an ``Instructions`` sheet, then ``Case``, ``Revenue``, ``Bids``,
 ``Options``, ``Costs``, ``Policy``, ``FX`` and ``Uncertainty`` with a header
 row of the field names. Each header carries a comment saying what the field means and its
-unit; enumerated fields have drop-down lists; rates are formatted as
+unit; enumerated fields have drop-down lists, each offering only values the reader accepts
+(the currency of an amount: a code listed on ``FX``; a flag's severity: ``error``,
+``warning`` or ``info`` on its ``severity.CODE`` row of ``Policy``); rates are formatted as
 percentages and amounts with thousands separators; header rows are frozen.
 Every cell is written by :func:`bidfit.io.xlsx.write.put` (text as inert text), and every
 reference of a drop-down list is built by :func:`bidfit.io.xlsx.write.range_ref`.
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.errors import InputError, Problem
-from bidfit.flags import SEVERITIES
+from bidfit.flags import FLAG_CODES, SEVERITIES
 from bidfit.io.xlsx.layout import SHEETS, SheetSpec
 from bidfit.io.xlsx.write import cell_ref, clean_text, put, range_ref, save_workbook
 from bidfit.model.base import COST_CATEGORIES, DISTRIBUTION_PARAMETERS, FIELD_HINTS
@@ -148,7 +150,8 @@ _INSTRUCTIONS = (
     "   vendor for the vendor's own delivery cost (with min_margin on Bids: the vendor's floor and the deal "
     "room).",
     "   option: empty for the base offer, or the name of the scope option (from Options) the cost belongs to.",
-    "Policy (optional): review thresholds; empty values keep the defaults.",
+    "Policy (optional): review thresholds; empty values keep the defaults. To change how severe a flag is,",
+    "   pick error, warning or info on its severity.CODE row (empty keeps the flag's own severity).",
     "FX (optional): units of case currency per unit of each other currency used.",
     "Uncertainty (optional): distributions on inputs, for bidfit's simulation.",
     "",
@@ -292,8 +295,10 @@ def _table_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]], case
         choices = _choices(spec.name, name)
         if choices:
             _list_validation(ws, choices, span)
-        elif name == "currency":
+        elif name == "currency" and spec.name == "FX":
             _list_validation(ws, _currencies(case), span, strict=False)
+        elif name == "currency":
+            _fx_currency_validation(ws, span)
         elif name in ("year", "start_year", "end_year", "ramp_years"):
             _year_validation(ws, span)
         elif (spec.name, name) in (("Costs", "bid"), ("Options", "bid")):
@@ -340,6 +345,19 @@ def _bid_validation(ws: Worksheet, span: str) -> None:
     ws.add_data_validation(dv)
 
 
+def _fx_currency_validation(ws: Worksheet, span: str) -> None:
+    """The currency of an amount: one listed on the FX sheet (empty is the case currency)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    codes = range_ref("FX", "A2", f"A{_ROWS_FORMATTED + 1}")
+    dv = DataValidation(type="list", formula1=codes, allow_blank=True)
+    dv.errorStyle = "warning"
+    dv.errorTitle = "Not on the FX sheet"
+    dv.error = "Leave empty for the case currency, or add this currency and its rate on the FX sheet."
+    dv.add(span)
+    ws.add_data_validation(dv)
+
+
 def _option_validation(ws: Worksheet, span: str) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -378,9 +396,7 @@ def _policy_rows(case: Case | None) -> list[tuple[str, Any]]:
     for name in next(s for s in SHEETS if s.name == "Policy").columns:
         if name == "severity":
             overrides = policy.severity if policy is not None else {}
-            rows += [(f"severity.{code}", level) for code, level in overrides.items()]
-            if not overrides:
-                rows.append(("severity", None))
+            rows += [(f"severity.{code}", overrides.get(code)) for code in FLAG_CODES]
         else:
             rows.append((name, getattr(policy, name) if policy is not None else None))
     return rows

@@ -9,6 +9,8 @@ while it is composed, JSON and TOML by a scan of the text before it is
 parsed. A key given twice in one mapping is refused in YAML and JSON alike
 (a key brought in by a YAML merge key ``<<`` and then given explicitly is
 not a duplicate: the explicit one wins); a YAML key must be a scalar.
+YAML booleans are those of YAML 1.2, ``true`` and ``false``: ``NO``, ``no``,
+``yes``, ``on`` and ``off`` are text, as written.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ MAX_INTEGER_DIGITS = 30
 """Longest integer accepted [digits]; Python refuses to convert integers of over 4,300 digits."""
 
 _INT_TAG = "tag:yaml.org,2002:int"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_CORE_BOOLEAN = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+"""The YAML 1.2 core schema's booleans; YAML 1.1's ``yes``, ``no``, ``on``, ``off`` (``NO`` for Norway) stay text."""
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 _INTEGER = re.compile(r"[-+]?(?:0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|[0-9][0-9_]*)")
@@ -304,6 +309,10 @@ class _Refusal(MarkedYAMLError):
 class _StrictLoader(yaml.SafeLoader):
     """A safe YAML loader bounded in depth, values and integers, with unique scalar keys.
 
+    Only ``true`` and ``false`` (lower, title or upper case) are booleans, as
+    in YAML 1.2: ``NO``, ``yes``, ``on`` or ``off`` keep the text that was
+    written, so a stream, currency or country named ``NO`` stays ``'NO'``.
+
     Every node composed counts one value and every alias as many values as
     the node it repeats holds, so that ten nested anchors standing for a
     billion items are refused after a few dozen nodes were read; depth is
@@ -406,6 +415,11 @@ def _construct_yaml_map(loader: _StrictLoader, node: MappingNode) -> Iterator[di
 
 
 _StrictLoader.add_constructor(BaseResolver.DEFAULT_MAPPING_TAG, _construct_yaml_map)
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(_BOOL_TAG, _CORE_BOOLEAN, list("tTfF"))
 
 
 def _refers_to_itself(where: str) -> Problem:

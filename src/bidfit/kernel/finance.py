@@ -388,13 +388,16 @@ def discounted_payback(rate: ArrayLike, flows: ArrayLike) -> float | FloatArray:
     Notes
     -----
     The payback rule of :func:`payback` applied to
-    :math:`c_t (1 + r)^{-t}`, interpolated linearly in the discounted flow
-    of the crossing year.
+    :math:`c_t (1 + r)^{-t}`: the discounted cumulative turns non-negative
+    for good (the last crossing of zero), interpolated linearly in the
+    discounted flow of the crossing year.
 
     Examples
     --------
     >>> round(discounted_payback(0.1, [-100, 55, 60.5, 66.55]), 10)  # 1 + 50/50
     2.0
+    >>> round(discounted_payback(0.1, [-100, 165, -121, 133.1]), 10)  # dips again in year 2: 2 + 50/100
+    2.5
     """
     f = _as_flows(flows)
     r = _broadcast_rate(rate, f)

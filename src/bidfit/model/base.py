@@ -3,9 +3,18 @@ tables of field facts derived from the registry (:mod:`bidfit.model.fields`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from bidfit.model.fields import FIELDS, MAX_FX_RATE, MIN_FX_RATE, field_spec, power_of_ten, specs_named
 
@@ -99,6 +108,16 @@ FIELD_HINTS: dict[str, str] = {
 a field whose valid values differ between models, such as ``kind``, has none)."""
 
 
+def _holds_a_number_not_a_bool(annotation: Any) -> bool:
+    """Whether a field's type takes a number and not a bool: ``float``, ``int | None``, not ``bool``."""
+    if get_origin(annotation) is Annotated:
+        return _holds_a_number_not_a_bool(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        options = get_args(annotation)
+        return bool not in options and any(_holds_a_number_not_a_bool(option) for option in options)
+    return annotation in (int, float)
+
+
 def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
     """Give each property of a model's JSON schema the registry's description and unit."""
     group = getattr(model, "field_group", None)
@@ -109,11 +128,25 @@ def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
 
 
 class Model(BaseModel):
-    """The base of every case model: unknown fields refused, assignments validated, text stripped."""
+    """The base of every case model: unknown fields refused, assignments validated, text stripped,
+    true/false refused where a number is expected."""
 
     model_config = ConfigDict(
         extra="forbid", validate_assignment=True, str_strip_whitespace=True, json_schema_extra=_describe
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_or_false_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse true/false for a number field (pydantic would read them as 1 and 0)."""
+        name = info.field_name
+        if (
+            isinstance(value, bool)
+            and name is not None
+            and _holds_a_number_not_a_bool(cls.model_fields[name].annotation)
+        ):
+            raise ValueError("expected a number, found true/false")
+        return value
 
 
 Distribution = Literal["triangular", "pert", "uniform", "normal", "lognormal"]

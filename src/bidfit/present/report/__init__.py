@@ -9,7 +9,7 @@ saves it atomically):
     the NPV a live formula that recomputes it from the bid's cash-flow sheet
     with the spreadsheet's own ``NPV()``, a check cell (TRUE when the two
     agree to 1e-6) and a master check over all bids; a chart of each bid's
-    cumulative cash position (payback is where a line crosses zero).
+    cumulative cash position (payback is where a line last crosses zero).
 ``Flags``
     One row per finding: bid, code, severity, message, lever.
 ``Pricing``

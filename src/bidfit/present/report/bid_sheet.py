@@ -177,6 +177,14 @@ def _bid_sheet(wb: Workbook, result: BidAnalysis, case: Case, at: _Inputs, title
         "The spreadsheet's IRR(). When the net cash flow changes sign more than once, "
         "several rates can make NPV zero: bidfit reports the one closest to zero.",
     )
+    put(
+        ws,
+        res + 4,
+        3,
+        "Payback: when the cumulative cash position turns non-negative for good, the last crossing of "
+        "zero (a later dip below zero moves it later), interpolated in the year after the last year "
+        "with a negative cumulative; never if the cumulative is still negative in the last year.",
+    )
     _benefit_cost_chart(ws, benefits, costs, last_col, _here("A", res + 9))
     ws.freeze_panes = ws.cell(_YEAR_ROW + 1, _FIRST_YEAR_COL)
     _landscape(ws, one_page=False)

@@ -121,7 +121,7 @@ def _summary_sheet(ws: Worksheet, analysis: Analysis, sheets: dict[str, _BidShee
         "Each bid's sheet holds its cash flows as formulas on the Inputs sheet, with its own NPV, IRR and "
         "payback. Change a yellow input cell to see the figures move.",
         "Payback is the year the cumulative cash position turns non-negative for good, interpolated in the "
-        "year; the chart shows it where a line crosses zero.",
+        "year; the chart shows it where a line last crosses zero.",
     )
     for i, note in enumerate(notes, last + 2):
         put(ws, i, 1, note).font = Font(italic=True, color="595959")
