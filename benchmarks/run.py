@@ -480,6 +480,32 @@ def deal_map_speed(cfg: Config) -> list[Figure]:
     ]
 
 
+@benchmark
+def desk_update_speed(cfg: Config) -> list[Figure]:
+    """One full deal-desk update per sample (a price moves: re-analysis, figures, deal map data
+    and the map's SVG overlay over its once-drawn heat image), against the 50 ms budget of a
+    live control."""
+    import bidfit
+
+    figures = []
+    for name in bidfit.sample_names():
+        case = bidfit.load_sample(name)
+        desk = bidfit.desk(case, case.bids[0].name)
+        prices = [desk.quoted_price * 0.9, desk.quoted_price]
+        flip = iter(prices * (cfg.rounds * 3 + 1))
+        renders = desk.heat_renders
+
+        def move(desk: object = desk, flip: object = flip) -> None:
+            desk.price.value = next(flip)  # type: ignore[attr-defined]
+
+        t_ours, _ = best_pair(move, lambda: None, cfg.rounds * 3)
+        assert desk.heat_renders == renders and desk.map.value.startswith("<svg"), "the heat was redrawn"
+        figures.append(
+            Figure(f"deal desk update, {name}", t_ours, "budget (absolute target)", 0.05, 1.0, "under 50 ms")
+        )
+    return figures
+
+
 def options_case(bids: int, options: int, horizon: int) -> dict:
     """Bids with ``options`` scope options each (2^options combinations); even bids fail on their fees."""
     revenue = [{"name": "Base", "annual_amount": 400_000, "growth": -0.01}]

@@ -48,11 +48,12 @@ def repository_files() -> set[str]:
     }
 
 
-def test_there_are_three_notebooks():
+def test_there_are_four_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_norway_roaming.ipynb",
         "02_uncertainty_and_sensitivity.ipynb",
         "03_excel_workflow.ipynb",
+        "04_deal_desk.ipynb",
     ]
 
 
@@ -85,5 +86,12 @@ def test_notebook_runs(path, kernel_dir, tmp_path, monkeypatch):
     assert any("text/html" in d for d in data)
     if path.stem != "03_excel_workflow":
         assert any("image/png" in d for d in data)
+    if path.stem == "04_deal_desk":  # the desk's story: no price works alone, the three countries do
+        printed = [o.text for o in outputs if o.output_type == "stream" and "Deal desk" in o.text]
+        assert len(printed) == 2
+        assert "price EUR 0," in printed[0] and "WORSE OFF" in printed[0]
+        assert "Sweden, Denmark" in printed[1] and "BETTER OFF" in printed[1]
+        written = [o.text for o in outputs if o.output_type == "stream" and "business case written" in o.text]
+        assert len(written) == 1 and "business-case-vendor-a.html" in written[0]
     assert repository_files() - before == set(), "the notebook wrote into the repository"
     assert path.read_bytes() == stored  # executed in memory only: stored without outputs

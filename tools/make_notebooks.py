@@ -451,10 +451,89 @@ assert "Simulation" in sheets and "Sensitivity Vendor A" in sheets
 """),
 ]
 
+DESK: list[Cell] = [
+    md("""
+# A deal desk for the Norway bid
+
+`bidfit.desk(case, bid)` puts one bid on a desk of controls (it needs the `bidfit[jupyter]` extra,
+ipywidgets): the one-time price, the recurring fees (all together or each), the contract term and
+the scope options. Every change re-analyses the case at once: the verdict, NPV, payback, the policy
+outcome, the vendor's floor and the deal map move with the controls. Drag them in a live notebook;
+here they are set in code so that the story reads the same everywhere.
+"""),
+    py("""
+import bidfit
+
+case = bidfit.load_sample("norway_roaming")
+desk = bidfit.desk(case, "Vendor A")
+desk
+"""),
+    md("""
+## No price works at the quoted fee
+
+Give the platform and the installation away: a one-time price of zero. The fees of EUR 520k a year
+are still above the EUR 380k of roaming revenue at stake in every year.
+"""),
+    py("""
+desk.price.value = 0
+print(desk)
+"""),
+    md("""
+## The three-country scope does
+
+Back at the quoted price, add Sweden and Denmark: more revenue at stake for each euro of fees.
+"""),
+    py("""
+desk.price.value = 920_000
+desk.options["Sweden"].value = True
+desk.options["Denmark"].value = True
+print(desk)
+"""),
+    md("""
+## Apply, and continue in code
+
+"Apply" (or `desk.apply()`) stores a copy of the case with the chosen values on `desk.case`; the
+case loaded above is unchanged.
+"""),
+    py("""
+desk.apply_button.click()
+three_countries = desk.case
+print(three_countries.bid("Vendor A").scope)
+print(case.bid("Vendor A").scope)  # the original is untouched
+"""),
+    py("""
+result = bidfit.analyze(three_countries)
+result
+"""),
+    py("""
+bidfit.deal_map(result, "Vendor A").plot();
+"""),
+    md("""
+## The customer's business case
+
+What the bid team attaches to its proposal: one self-contained HTML page for the customer's CFO, in
+the customer's currency and at the customer's discount rate (open it in any browser, print it to
+PDF). Nothing of the vendor's own side is in it. Here it is written to a temporary folder.
+"""),
+    py("""
+import re
+import tempfile
+from pathlib import Path
+
+page = result.business_case("Vendor A")
+path = Path(tempfile.mkdtemp()) / "business-case-vendor-a.html"
+path.write_text(page, encoding="utf-8")
+text = re.sub(r"\\s+", " ", re.sub(r"<style.*?</style>|<svg.*?</svg>|<[^>]+>", " ", page, flags=re.S))
+print(f"business case written: {path.name}, {len(page) // 1024} kB")
+print(text.strip()[:600])
+"""),
+]
+
 NOTEBOOKS: dict[str, list[Cell]] = {
     "01_norway_roaming.ipynb": NORWAY,
     "02_uncertainty_and_sensitivity.ipynb": UNCERTAINTY,
     "03_excel_workflow.ipynb": EXCEL,
+    "04_deal_desk.ipynb": DESK,
 }
 
 

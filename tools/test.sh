@@ -2,6 +2,8 @@
 # Set up everything the test suite needs on a fresh machine, then run it.
 #   - LibreOffice Calc (headless) to recalculate the report workbook's formulas,
 #     from Debian's packages when `soffice` is missing (needs root or sudo);
+#   - Chromium (headless) and poppler-utils to print and check the customer's
+#     business case, from Debian's packages when missing;
 #   - a virtual environment in .venv with bidfit and its test and lint extras;
 #   - ruff and mypy must be clean before the tests run.
 # Extra arguments go to pytest, e.g. `bash tools/test.sh -k finance`.
@@ -14,6 +16,14 @@ if ! command -v soffice >/dev/null 2>&1; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     libreoffice-calc-nogui >/dev/null
+fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  echo "== installing Chromium (headless) and poppler-utils for the business-case print tests"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    chromium poppler-utils >/dev/null
 fi
 
 python3 -m venv .venv

@@ -25,6 +25,7 @@ from bidfit.model.case import Bid, Case, CostItem, Policy, RevenueStream, ScopeO
 from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
 
 if TYPE_CHECKING:
+    from bidfit.dealdesk import Desk, desk
     from bidfit.gate import BidCheck, CheckResult, check
     from bidfit.results.simulation import SimulatedBid, Simulation
     from bidfit.studies.dealmap import DealMap, deal_map
@@ -55,6 +56,8 @@ _LAZY = {
     "pricing_room": "bidfit.studies.pricing",
     "scope_options": "bidfit.studies.pricing",
     "what_it_takes": "bidfit.studies.pricing",
+    "Desk": "bidfit.dealdesk",
+    "desk": "bidfit.dealdesk",
     "BidCheck": "bidfit.gate",
     "CheckResult": "bidfit.gate",
     "check": "bidfit.gate",
@@ -90,6 +93,7 @@ __all__ = [
     "CompetitorInference",
     "CostItem",
     "DealMap",
+    "Desk",
     "Flag",
     "InputError",
     "LeverChange",
@@ -111,6 +115,7 @@ __all__ = [
     "check",
     "competitor_inference",
     "deal_map",
+    "desk",
     "finance",
     "load",
     "load_sample",

@@ -9,6 +9,7 @@ options, every combination of them and the recommended one
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", metavar="S", type=int, help="seed of the simulation (same seed, same result)"
     )
+    parser.add_argument(
+        "--business-case",
+        metavar="OUT.html",
+        help="also write the customer's business case of one bid as a self-contained HTML document "
+        "(customer-side figures only: nothing of the vendor's own costs, margin or floor)",
+    )
+    parser.add_argument("--bid", metavar="NAME", help="the bid of the business case (default: the first bid)")
+    parser.add_argument(
+        "--include-competitors",
+        action="store_true",
+        help="show the other bids' NPVs in the business case (left out by default)",
+    )
+    parser.add_argument(
+        "--pdf",
+        metavar="OUT.pdf",
+        help="also print the business case to PDF through headless Chromium (needs --business-case)",
+    )
     return parser
 
 
@@ -62,16 +80,17 @@ def _trials(text: str) -> int:
     return int(text)
 
 
-def _check_output(output: str, source: str) -> Path:
-    """The report's path, once it is known to end in ``.xlsx`` and not to replace the case file."""
+def _check_output(output: str, source: str, suffix: str = ".xlsx", what: str = "the report") -> Path:
+    """An output's path, once it is known to end in ``suffix`` and not to replace the case file."""
     out = Path(output)
-    if out.suffix.lower() != ".xlsx":
+    if out.suffix.lower() != suffix:
+        kinds = {".xlsx": "an Excel workbook", ".html": "an HTML document", ".pdf": "a PDF document"}
         raise InputError(
             Problem(
                 "",
-                "the report is an Excel workbook",
+                f"{what} is {kinds[suffix]}",
                 found=out.suffix or "(none)",
-                expected="a file name ending in .xlsx",
+                expected=f"a file name ending in {suffix}",
                 code="file_type",
             ),
             output,
@@ -80,7 +99,7 @@ def _check_output(output: str, source: str) -> Path:
         raise InputError(
             Problem(
                 "",
-                "the report would overwrite the input file",
+                f"{what} would overwrite the input file",
                 found=source,
                 expected="another output file name",
                 code="output_is_input",
@@ -119,7 +138,29 @@ def run(args: argparse.Namespace) -> int:
     from bidfit.present.text import render_blocks
 
     out = _check_output(args.output, args.input) if args.output else None
+    case_out = (
+        _check_output(args.business_case, args.input, ".html", "the business case")
+        if args.business_case
+        else None
+    )
+    pdf_out = _check_output(args.pdf, args.input, ".pdf", "the business case PDF") if args.pdf else None
+    if pdf_out is not None and case_out is None:
+        raise InputError(
+            Problem(
+                "",
+                "--pdf prints the business case",
+                found="--pdf alone",
+                expected="--business-case OUT.html too",
+                code="missing_option",
+            ),
+            args.pdf,
+        )
     result = analyze(load(args.input))
+    if args.bid is not None and args.bid not in result.bids:
+        raise InputError(
+            Problem("", "no such bid", found=args.bid, expected=", ".join(result.bids), code="unknown_bid"),
+            args.input,
+        )
     pricing = price_bids(result)
     print_lines(render_blocks(describe(result, pricing)))
     simulation = None
@@ -141,4 +182,26 @@ def run(args: argparse.Namespace) -> int:
         workbook = report_workbook(result, pricing=pricing, simulation=simulation, sensitivity=sensitivities)
         save_workbook(workbook, out, inputs=[args.input])
         print_lines(f"\nwrote {out}")
+    if case_out is not None:
+        return _write_business_case(result, args, case_out, pdf_out)
+    return 0
+
+
+def _write_business_case(result: Analysis, args: argparse.Namespace, out: Path, pdf: Path | None) -> int:
+    """Write the business case (and its PDF); exit 2 when the PDF needs Chromium and it is not installed."""
+    from bidfit.cli.pdf import ChromiumMissing, print_to_pdf
+    from bidfit.io.atomic import write_atomically
+    from bidfit.studies.business_case import business_case
+
+    page = business_case(result, args.bid, include_competitors=args.include_competitors).html()
+    write_atomically(out, lambda fh: fh.write(page.encode("utf-8")), inputs=[args.input])
+    print_lines(f"\nwrote {out}")
+    if pdf is None:
+        return 0
+    try:
+        print_to_pdf(out, pdf, inputs=[args.input])
+    except ChromiumMissing as missing:
+        print_lines(f"bidfit: {missing}", file=sys.stderr)
+        return 2
+    print_lines(f"wrote {pdf}")
     return 0

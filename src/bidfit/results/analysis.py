@@ -353,6 +353,23 @@ class Analysis(Result):
 
         return describe_analysis(self)
 
+    def business_case(self, bid: str | None = None, *, include_competitors: bool = False) -> str:
+        """The customer's business case of one bid as a self-contained HTML document.
+
+        Computed by :func:`bidfit.studies.business_case.business_case` (default: the
+        first bid) and formatted by :func:`bidfit.present.business_case.business_case_html`;
+        the vendor's own side is never in it, other bids only with ``include_competitors``.
+
+        Examples
+        --------
+        >>> import bidfit
+        >>> bidfit.analyze(bidfit.load_sample("norway_roaming")).business_case().startswith("<!DOCTYPE html>")
+        True
+        """
+        from bidfit.studies.business_case import business_case
+
+        return business_case(self, bid, include_competitors=include_competitors).html()
+
     def plot(self, kind: str = "comparison", bid: str | None = None, ax: Any = None, **options: Any) -> Any:
         """Plot the bids side by side (``'comparison'``) or one bid's ``kind`` of plot.
 
