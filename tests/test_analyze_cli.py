@@ -126,8 +126,26 @@ def test_a_bid_failing_only_on_what_no_lever_changes_says_so(tmp_path):
     assert "passes as quoted" not in done.stdout
 
 
-def test_simulate_still_follows_the_analysis():
-    done = run(str(NORWAY), "--simulate", "2000", "--seed", "1")
+def uncertain_norway(folder: Path) -> Path:
+    """The Norway sample as YAML, with its roaming revenue uncertain."""
+    import yaml
+
+    data = yaml.safe_load(NORWAY.read_text(encoding="utf-8"))
+    data["uncertainty"] = [
+        {
+            "target": "revenue.Outbound roaming.annual_amount",
+            "distribution": "normal",
+            "mean": 380_000,
+            "sd": 50_000,
+        }
+    ]
+    path = folder / "uncertain.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_simulate_still_follows_the_analysis(tmp_path):
+    done = run(str(uncertain_norway(tmp_path)), "--simulate", "2000", "--seed", "1")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.index("What it takes for Vendor A to pass") < out.index("Recommended: Sweden + Denmark")
@@ -140,3 +158,63 @@ def test_the_report_workbook_is_still_written(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "What it takes for Vendor A to pass" in done.stdout
     assert done.stdout.endswith(f"\nwrote {target}\n") and target.is_file()
+
+
+def test_simulate_on_a_case_with_nothing_uncertain_is_refused_in_one_line():
+    done = run(str(NORWAY), "--simulate", "100000", "--seed", "1")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"bidfit: error: {NORWAY}: --simulate 100000: the case has no uncertain inputs, so every simulated "
+        "future would be the analysis itself (expected an Uncertainty sheet (target, distribution, low, mode, "
+        "high, ...) or an uncertainty: list, e.g. {target: 'revenue.<stream>.annual_amount'"
+    )
+    assert "0 uncertain inputs" not in done.stderr
+
+
+def test_a_bid_without_costs_fails_analyze_naming_the_bid(tmp_path):
+    import yaml
+
+    data = yaml.safe_load(NORWAY.read_text(encoding="utf-8"))
+    free = next(bid for bid in data["bids"] if not bid.get("options"))
+    free["costs"] = []
+    path = tmp_path / "free.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    done = run(str(path))
+    assert done.returncode == 2 and done.stdout == ""
+    name = free["name"]
+    assert done.stderr == (
+        f"bidfit: error: {path}: bids[{name!r}].costs: a bid must cost the customer something; list its price "
+        "and fees (expected at least one cost item the customer pays, e.g. {name: Price, kind: one_time, "
+        "amount: 500000} or {name: Support, kind: recurring, amount: 40000})\n"
+    )
+
+
+def test_a_renamed_costs_sheet_fails_analyze_and_suggests_the_name(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "renamed.xlsx"
+    wb = openpyxl.load_workbook(bidfit.sample_path("norway_roaming", ".xlsx"))
+    wb["Costs"].title = "Cost"
+    wb.save(path)
+    done = run(str(path))
+    assert done.returncode == 2 and done.stdout == ""
+    assert (
+        f"bidfit: error: {path}: Costs: the workbook has no Costs sheet; did you mean 'Cost'?" in done.stderr
+    )
+    assert "must cost the customer something" in done.stderr
+
+
+def test_an_unread_sheet_is_a_note_and_the_analysis_goes_on(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "notes.xlsx"
+    wb = openpyxl.load_workbook(bidfit.sample_path("norway_roaming", ".xlsx"))
+    wb.create_sheet("Notes")["A1"] = "call the vendor on Monday"
+    wb.save(path)
+    done = run(str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f"bidfit: note: {path}: sheet 'Notes' is not read\n"
+    assert done.stdout == run(str(bidfit.sample_path("norway_roaming", ".xlsx"))).stdout

@@ -649,8 +649,94 @@ def test_a_missing_sheet_names_the_sheets_found(tmp_path):
     path = write_book(tmp_path / "nocosts.xlsx", {k: v for k, v in small_book().items() if k != "Costs"})
     problems = problems_of(path)
     assert problems["Costs"].startswith(
-        "the workbook has no 'Costs' sheet; its sheets are Case, Revenue (expected sheets"
+        "the workbook has no Costs sheet; its sheets are Case, Revenue (expected sheets"
     )
+
+
+@pytest.mark.parametrize("title", ["Cost", "COST", "Cots"])
+def test_a_missing_sheet_names_the_sheet_it_was_probably_meant_to_be(tmp_path, title):
+    book = small_book()
+    book[title] = book.pop("Costs")
+    problems = problems_of(write_book(tmp_path / "typo.xlsx", book))
+    assert problems["Costs"].startswith(
+        f"the workbook has no Costs sheet; did you mean {title!r}? Its sheets are Case, Revenue, {title}"
+    )
+
+
+def test_an_unrelated_sheet_is_not_suggested_for_a_missing_one(tmp_path):
+    book = small_book()
+    book["Kosten"] = book.pop("Costs")
+    problems = problems_of(write_book(tmp_path / "german.xlsx", book))
+    assert problems["Costs"].startswith(
+        "the workbook has no Costs sheet; its sheets are Case, Revenue, Kosten"
+    )
+
+
+def test_a_sheet_name_differing_only_in_case_and_spaces_is_read(tmp_path):
+    book = small_book()
+    book["costs "] = book.pop("Costs")
+    assert bidfit.load(write_book(tmp_path / "spaces.xlsx", book)) == bidfit.load(
+        write_book(tmp_path / "plain.xlsx", small_book())
+    )
+
+
+BIDS_AND_NO_COSTS = {
+    "Bids": [["name", "vendor"], ["Vendor A", "Acme"], ["Vendor B", "Beta"]],
+    "Cost": [["bid", "name", "kind", "amount"], ["Vendor A", "Kit", "one_time", 500]],
+}
+
+
+def test_bids_without_cost_rows_are_problems_at_their_names_on_bids(tmp_path):
+    book = {k: v for k, v in small_book().items() if k != "Costs"} | BIDS_AND_NO_COSTS
+    problems = problems_of(write_book(tmp_path / "renamed.xlsx", book))
+    expected = "a bid must cost the customer something; list its price and fees (expected at least one cost"
+    assert problems["Bids!A2"].startswith(expected)
+    assert problems["Bids!A3"].startswith(expected)
+    assert problems["Costs"].startswith("the workbook has no Costs sheet; did you mean 'Cost'?")
+    assert set(problems) == {"Costs", "Bids!A2", "Bids!A3"}
+
+
+def test_one_bid_without_cost_rows_is_reported_with_the_other_problems(tmp_path):
+    book = small_book(
+        Bids=[["name"], ["A"], ["B"]],
+        Costs=[["bid", "name", "kind", "amount"], ["A", "Kit", "one_time", "lots"]],
+    )
+    problems = problems_of(write_book(tmp_path / "one.xlsx", book))
+    assert set(problems) == {"Bids!A3", "Costs!D2"}
+    assert problems["Bids!A3"].startswith("a bid must cost the customer something")
+
+
+def test_only_vendor_cost_rows_are_no_customer_cost(tmp_path):
+    book = small_book(
+        Bids=[["name"], ["A"]],
+        Costs=[["bid", "name", "kind", "amount", "side"], ["A", "Kit", "one_time", 500, "vendor"]],
+    )
+    problems = problems_of(write_book(tmp_path / "vendor.xlsx", book))
+    assert list(problems) == ["Bids!A2"]
+    assert problems["Bids!A2"].startswith("a bid must cost the customer something")
+
+
+def test_unread_sheets_are_notes_not_errors(tmp_path):
+    import openpyxl
+
+    path = write_book(tmp_path / "notes.xlsx", small_book(Notes=[["a remark"]], Instructions=[["how to"]]))
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("Scratch").sheet_state = "hidden"
+    wb.save(path)
+    with pytest.warns(bidfit.InputNote) as caught:
+        case = bidfit.load(path)
+    assert case == bidfit.load(write_book(tmp_path / "plain.xlsx", small_book()))
+    notes = [str(w.message) for w in caught if issubclass(w.category, bidfit.InputNote)]
+    assert notes == [f"{path}: sheet 'Notes' is not read"]  # not the template's Instructions, nor hidden
+
+
+def test_a_workbook_of_input_sheets_only_gives_no_note(tmp_path):
+    import warnings
+
+    path = write_book(tmp_path / "plain.xlsx", small_book(Instructions=[["how to"]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bidfit.load(path)
 
 
 def test_a_formula_without_a_saved_result_is_an_error_naming_the_cell(tmp_path):

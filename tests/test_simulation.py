@@ -431,7 +431,8 @@ def test_bad_arguments_are_value_errors(norway, bad):
 
 
 def test_a_case_without_uncertainty_simulates_to_its_analysis(norway):
-    sim = simulate(norway, 1000, seed=1)
+    with pytest.warns(bidfit.NothingUncertainWarning):
+        sim = simulate(norway, 1000, seed=1)
     analysis = bidfit.analyze(norway)
     assert np.all(sim.bids["Competitor B"].npv == analysis.bids["Competitor B"].npv)
 
@@ -539,3 +540,27 @@ def test_progress_must_be_a_callable_or_none():
     )
     assert seen[-1] == (5000, 5000) and all(total == 5000 for _, total in seen)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_a_case_with_nothing_uncertain_warns_and_gives_the_deterministic_result(norway):
+    certain = norway.model_copy(update={"uncertainty": []})
+    with pytest.warns(bidfit.NothingUncertainWarning, match="has no uncertain inputs"):
+        sim = bidfit.simulate(certain, trials=1_000, seed=1)
+    base = bidfit.analyze(certain)
+    for name, bid in sim.bids.items():
+        assert np.all(bid.npv == base.bids[name].npv)
+        assert bid.probability_worse_off == (1.0 if base.bids[name].npv < 0 else 0.0)
+
+
+def test_a_case_with_an_uncertainty_does_not_warn(norway):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bidfit.NothingUncertainWarning)
+        simulate(
+            with_uncertainty(
+                norway, {"target": "discount_rate", "distribution": "uniform", "low": 0.06, "high": 0.1}
+            ),
+            trials=1_000,
+            seed=1,
+        )

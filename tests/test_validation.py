@@ -340,3 +340,37 @@ def test_a_case_changed_after_it_was_built_is_refused_by_every_computation():
             InputError, match=r"costs\['Maintenance'\]\.end_year: year is outside the horizon"
         ):
             study()
+
+
+def test_a_bid_without_costs_is_a_problem_reported_with_the_others():
+    def change(data):
+        data["bids"].append(copy.deepcopy(data["bids"][0]) | {"name": "Vendor B"})
+        data["bids"][1]["costs"][0]["amount"] = "lots"  # B's only problem: its costs are listed
+        del data["bids"][1]["costs"][1]
+        data["bids"][0]["costs"] = []
+
+    lines = problems_for(change)
+    assert lines[0].startswith("case.yaml: bids['Vendor B'].costs['Platform'].amount:")
+    assert lines[1].startswith(
+        "case.yaml: bids['Vendor A'].costs: a bid must cost the customer something; list its price and fees "
+        "(expected at least one cost item the customer pays, e.g. {name: Price, kind: one_time"
+    )
+    assert len(lines) == 2
+
+
+def test_a_bid_with_only_vendor_costs_costs_the_customer_nothing():
+    def change(data):
+        data["bids"][0]["vendor_costs"] = data["bids"][0].pop("costs")
+
+    lines = problems_for(change)
+    assert lines == [next(line for line in lines if "bids['Vendor A'].costs: a bid must cost" in line)]
+
+
+def test_a_bid_whose_costs_are_all_in_its_options_is_accepted():
+    data = copy.deepcopy(BASE)
+    data["revenue"].append({"name": "Extra", "annual_amount": 10_000})
+    bid = data["bids"][0]
+    bid["scope"] = ["Roaming"]
+    bid["options"] = [{"name": "More", "scope": ["Extra"], "costs": bid.pop("costs")}]
+    bid["costs"] = []
+    assert validate_case(data).bids[0].options[0].costs[0].name == "Platform"

@@ -437,11 +437,20 @@ openpyxl.load_workbook(path).sheetnames
 ## The same from the command line
 
 `bidfit analyze IN -o OUT.xlsx --simulate N --seed S` prints the verdicts and the simulation, and
-writes the report with the risk sheets.
+writes the report with the risk sheets. A simulation needs something uncertain: one row on the
+workbook's `Uncertainty` sheet puts a distribution on the roaming revenue.
 """),
     py("""
+book = openpyxl.load_workbook(inputs)
+sheet = book["Uncertainty"]
+entry = {"target": "revenue.Outbound roaming.annual_amount", "distribution": "normal",
+         "mean": 380_000, "sd": 60_000}
+sheet.append([entry.get(cell.value) for cell in sheet[1]])
+uncertain_inputs = folder / "inputs-uncertain.xlsx"
+book.save(uncertain_inputs)
+
 done = subprocess.run(
-    [sys.executable, "-m", "bidfit", "analyze", str(inputs), "-o", str(folder / "cli-report.xlsx"),
+    [sys.executable, "-m", "bidfit", "analyze", str(uncertain_inputs), "-o", str(folder / "cli-report.xlsx"),
      "--simulate", "20000", "--seed", "1"],
     capture_output=True, text=True, check=True,
 )

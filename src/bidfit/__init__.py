@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bidfit._version import __version__
 from bidfit.assess.analysis import analyze, analyze_many
-from bidfit.errors import BidfitError, InputError, Problem
+from bidfit.errors import BidfitError, InputError, InputNote, NothingUncertainWarning, Problem
 from bidfit.flags import FLAG_CODES, Flag
 from bidfit.io import load, load_sample, sample_names, sample_path
 from bidfit.kernel import finance
@@ -96,7 +96,9 @@ __all__ = [
     "Desk",
     "Flag",
     "InputError",
+    "InputNote",
     "LeverChange",
+    "NothingUncertainWarning",
     "OptionsResult",
     "Policy",
     "Portfolio",

@@ -4,6 +4,11 @@ Every user-facing error is a :class:`BidfitError`. Bad input raises
 :class:`InputError` (also a :class:`ValueError`), which carries *every*
 problem found in one file at once, each as a :class:`Problem` that says where
 it is, what is wrong, what was found and what would be valid.
+
+What is worth knowing but does not stop the work is a warning:
+:class:`InputNote` (part of an input that is not read, such as an extra
+workbook sheet) and :class:`NothingUncertainWarning` (a simulation of a case
+with no uncertain input).
 """
 
 from __future__ import annotations
@@ -11,11 +16,38 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["BidfitError", "InputError", "Problem", "format_location"]
+__all__ = ["BidfitError", "InputError", "InputNote", "NothingUncertainWarning", "Problem", "format_location"]
 
 
 class BidfitError(Exception):
     """Base class of every error bidfit raises on purpose."""
+
+
+class InputNote(UserWarning):
+    """Something in an input file that bidfit does not read, issued as a warning while loading.
+
+    The load succeeds; the command line prints each note as
+    ``bidfit: note: FILE: sheet 'Notes' is not read``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn(InputNote("case.xlsx: sheet 'Notes' is not read"))
+    >>> [str(w.message) for w in caught if issubclass(w.category, InputNote)]
+    ["case.xlsx: sheet 'Notes' is not read"]
+    """
+
+
+class NothingUncertainWarning(UserWarning):
+    """A simulation of a case with no uncertain input: every trial is the deterministic result.
+
+    Examples
+    --------
+    >>> issubclass(NothingUncertainWarning, UserWarning)
+    True
+    """
 
 
 @dataclass(frozen=True)

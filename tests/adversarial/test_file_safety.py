@@ -149,7 +149,13 @@ def interrupt_the_write(folder: Path, signum: int, delay: float) -> tuple[int, s
     Returns the exit status, stderr and the names left in ``folder``.
     """
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
-    argv = [sys.executable, "-m", "bidfit", "analyze", str(bidfit.sample_path("norway_roaming"))]
+    import yaml
+
+    case = yaml.safe_load(bidfit.sample_path("norway_roaming").read_text(encoding="utf-8"))
+    case["uncertainty"] = [{"target": "discount_rate", "distribution": "uniform", "low": 0.06, "high": 0.1}]
+    source = folder.parent / f"{folder.name}.yaml"  # a case with something to simulate, outside ``folder``
+    source.write_text(yaml.safe_dump(case, sort_keys=False), encoding="utf-8")
+    argv = [sys.executable, "-m", "bidfit", "analyze", str(source)]
     process = subprocess.Popen(
         [*argv, "-o", str(folder / "out.xlsx"), "--simulate", TRIALS],
         env=env,

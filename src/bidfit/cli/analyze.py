@@ -3,30 +3,33 @@
 After the findings of a bid that leaves the customer worse off comes what it
 takes for it to pass (:func:`bidfit.what_it_takes`); after a bid with scope
 options, every combination of them and the recommended one
-(:func:`bidfit.scope_options`).
+(:func:`bidfit.scope_options`). ``--simulate`` on a case with no uncertain
+input is refused (exit 2): it would only repeat the analysis.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.assess.analysis import analyze
 from bidfit.cli import print_lines
-from bidfit.errors import InputError, Problem
+from bidfit.errors import InputError, InputNote, Problem
 from bidfit.io import load
 from bidfit.io.atomic import check_output_path, same_file
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from bidfit.model.case import Case
     from bidfit.present.view import Block
     from bidfit.results.analysis import Analysis
     from bidfit.studies.pricing import PricingRoom
 
-__all__ = ["add_parser", "describe", "price_bids", "run"]
+__all__ = ["add_parser", "describe", "load_noting", "price_bids", "run"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -72,6 +75,28 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also print the business case to PDF through headless Chromium (needs --business-case)",
     )
     return parser
+
+
+def load_noting(path: str) -> Case:
+    """Load a case, printing each :class:`bidfit.InputNote` as ``bidfit: note: ...`` on stderr.
+
+    Other warnings are passed on unchanged.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> load_noting(str(bidfit.sample_path("norway_roaming"))).name
+    'Norway long-tail signalling'
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputNote)
+        case = load(path)
+    for warning in caught:
+        if issubclass(warning.category, InputNote):
+            print_lines(f"bidfit: note: {warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return case
 
 
 def _trials(text: str) -> int:
@@ -155,7 +180,21 @@ def run(args: argparse.Namespace) -> int:
             ),
             args.pdf,
         )
-    result = analyze(load(args.input))
+    case = load_noting(args.input)
+    if args.simulate and not case.uncertainty:
+        raise InputError(
+            Problem(
+                "",
+                f"--simulate {args.simulate}: the case has no uncertain inputs, so every simulated future "
+                "would be the analysis itself",
+                expected="an Uncertainty sheet (target, distribution, low, mode, high, ...) or an "
+                "uncertainty: list, e.g. {target: 'revenue.<stream>.annual_amount', distribution: "
+                "triangular, low: 300000, mode: 380000, high: 420000}",
+                code="nothing_uncertain",
+            ),
+            args.input,
+        )
+    result = analyze(case)
     if args.bid is not None and args.bid not in result.bids:
         raise InputError(
             Problem("", "no such bid", found=args.bid, expected=", ".join(result.bids), code="unknown_bid"),

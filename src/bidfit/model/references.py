@@ -3,7 +3,9 @@
 Each model checks its own fields; these functions check the case as a whole:
 names unique, scopes and ``percent_of`` naming items that exist, years inside
 the horizon, an FX rate for every currency, scope options, uncertainty
-targets, and amounts of ``percent_of`` shares that stay within bounds. They
+targets, and amounts of ``percent_of`` shares that stay within bounds.
+:func:`missing_cost_problems` is the one check of an input file only: a bid
+there must cost the customer something. They
 are pure functions over a :class:`~bidfit.model.case.Case`: the model runs
 them when a case is built, :func:`bidfit.model.validate.validate_case` runs
 them once on the items of raw data that are valid on their own, and the
@@ -24,7 +26,7 @@ from bidfit.model.base import FIELD_BOUNDS, FIELD_HINTS
 from bidfit.model.case import MAX_SCOPE_OPTIONS, Bid, Case, CostItem, resolve_target
 from bidfit.model.fields import MAX_AMOUNT, power_of_ten
 
-__all__ = ["reference_problems", "require_consistent"]
+__all__ = ["missing_cost_problems", "reference_problems", "require_consistent"]
 
 
 def require_consistent(case: Case, file: str | None = None) -> None:
@@ -63,6 +65,36 @@ def require_consistent(case: Case, file: str | None = None) -> None:
     problems = reference_problems(case)
     if problems:
         raise InputError(problems, file)
+
+
+def missing_cost_problems(case: Case) -> list[Problem]:
+    """Bids of an input file that cost the customer nothing: no customer cost item in the base offer or any option.
+
+    Such a bid would come out better off by any measure, which is never what
+    a file means: usually a cost sheet or list is misnamed or empty. Input
+    files are held to this (:func:`bidfit.model.validate.validate_case`); a
+    case built in Python may model a free bid.
+
+    Examples
+    --------
+    >>> from bidfit.model.case import RevenueStream
+    >>> case = Case(name="Demo", horizon_years=3, discount_rate=0.1,
+    ...             revenue=[RevenueStream(name="Sales", annual_amount=100)], bids=[Bid(name="A")])
+    >>> print(missing_cost_problems(case)[0])  # doctest: +ELLIPSIS
+    bids['A'].costs: a bid must cost the customer something; list its price and fees (expected ...)
+    """
+    return [
+        Problem(
+            f"bids[{bid.name!r}].costs",
+            "a bid must cost the customer something; list its price and fees",
+            expected="at least one cost item the customer pays, e.g. {name: Price, kind: one_time, "
+            "amount: 500000} or {name: Support, kind: recurring, amount: 40000}",
+            code="no_costs",
+            loc=("bids", b, "costs"),
+        )
+        for b, bid in enumerate(case.bids)
+        if not bid.costs and not any(option.costs for option in bid.options)
+    ]
 
 
 def _year_problems(

@@ -22,7 +22,7 @@ from bidfit.errors import InputError, Problem, format_location
 from bidfit.model.base import FIELD_HINTS
 from bidfit.model.case import Bid, Case, CostItem, Policy, RevenueStream, ScopeOption, Uncertainty
 from bidfit.model.fields import FIELDS
-from bidfit.model.references import reference_problems, require_consistent
+from bidfit.model.references import missing_cost_problems, reference_problems
 
 __all__ = ["problems_from_validation_error", "validate_case"]
 
@@ -270,7 +270,9 @@ def validate_case(data: Any, file: str | None = None) -> Case:
     except ValidationError as exc:
         problems = problems_from_validation_error(exc, data)
     else:
-        require_consistent(case, file)
+        # A file is held to one more rule than a case built in Python: every bid costs something.
+        if problems := [*reference_problems(case), *missing_cost_problems(case)]:
+            raise InputError(problems, file)
         return case
     raise InputError(problems + _valid_items_reference_problems(data, problems), file)
 
@@ -358,9 +360,19 @@ def _valid_items_reference_problems(data: dict[str, Any], first: list[Problem]) 
         valid = Case.model_validate(clean, context=_FIELDS_ONLY)
     except ValidationError:
         return []  # what is left does not make a case: its field problems are in ``first``
-    found = [_renumbered(p, moved) for p in reference_problems(valid) if not _mentions(p.found, left_out)]
-    # A field left out for its own problem (a scope that is not a list) is no second problem.
-    return [p for p in found if not any(q.loc and tuple(p.loc[: len(q.loc)]) == tuple(q.loc) for q in first)]
+    found = [
+        _renumbered(p, moved)
+        for p in [*reference_problems(valid), *missing_cost_problems(valid)]
+        if not _mentions(p.found, left_out)
+    ]
+    # A field left out for its own problem (a scope that is not a list) is no second problem,
+    # nor is a bid left without costs because its cost items have problems of their own.
+    return [
+        p
+        for p in found
+        if not any(q.loc and tuple(p.loc[: len(q.loc)]) == tuple(q.loc) for q in first)
+        and not (p.code == "no_costs" and any(tuple(q.loc[: len(p.loc)]) == tuple(p.loc) for q in first))
+    ]
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -25,6 +25,7 @@ and :class:`bidfit.results.simulation.SimulatedBid`.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ import numpy.typing as npt
 
 from bidfit.assess.rules import loss_probability_flag
 from bidfit.build.cashflows import bid_net_flows
+from bidfit.errors import NothingUncertainWarning
 from bidfit.kernel import finance
 from bidfit.model.case import Case, resolve_target
 from bidfit.results.simulation import SimulatedBid, Simulation, _payback_quantiles, _quantiles
@@ -254,6 +256,12 @@ def simulate(
     TypeError
         If ``progress`` is neither None nor a callable.
 
+    Warns
+    -----
+    NothingUncertainWarning
+        If the case has no uncertainty: the result is then the deterministic
+        one in every trial (a probability of 0 or 1).
+
     Notes
     -----
     Memory: the result keeps two float64 arrays per bid (NPV and payback,
@@ -285,6 +293,15 @@ def simulate(
     from bidfit.assess.analysis import analyze
 
     base = analyze(case)  # checks that the case is consistent
+    if not case.uncertainty:
+        warnings.warn(
+            NothingUncertainWarning(
+                f"case {case.name!r} has no uncertain inputs: every simulated future is the deterministic "
+                "result; add an uncertainty, e.g. Uncertainty(target='discount_rate', "
+                "distribution='uniform', low=0.06, high=0.10)"
+            ),
+            stacklevel=2,
+        )
     plan = _plan(case)
     seed_seq = np.random.SeedSequence(seed)
     chunk = _auto_chunk(plan) if chunk_size is None else -(-int(chunk_size) // BLOCK_TRIALS) * BLOCK_TRIALS

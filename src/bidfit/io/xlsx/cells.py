@@ -16,6 +16,7 @@ reader reports it.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import functools
 import math
 import warnings
@@ -29,6 +30,7 @@ from bidfit.io.xlsx.layout import (
     BOOLEAN_FIELDS,
     CELL_HINTS,
     FRACTION_FIELDS,
+    GUIDE_SHEETS,
     INTEGER_FIELDS,
     LAST_ROW_READ,
     MAX_COLUMNS,
@@ -43,7 +45,16 @@ from bidfit.io.xlsx.numbers import CellValueError, parse_text_number
 from bidfit.io.xlsx.safety import WorkbookOutline, scan_sheets
 from bidfit.io.xlsx.xmlscan import SheetEntry
 
-__all__ = ["Cell", "Sheet", "as_text", "column_letter", "convert_cell", "hint", "load_sheets"]
+__all__ = [
+    "Cell",
+    "Sheet",
+    "as_text",
+    "column_letter",
+    "convert_cell",
+    "hint",
+    "load_sheets",
+    "unread_sheets",
+]
 
 
 @dataclass(frozen=True)
@@ -146,11 +157,14 @@ def _match_sheets(sheets: Sequence[SheetEntry], problems: list[Problem], file: s
         unclear.extend(_unclear_sheets(spec, matches))
         if matches:
             found[spec.name] = matches[0]
-        elif not spec.optional and not (spec.name == "Costs" and "bids" in by_key):
+        elif (close := _close_sheet(spec, sheets)) or (
+            not spec.optional and not (spec.name == "Costs" and "bids" in by_key)
+        ):
+            guess = f"; did you mean {close!r}? Its" if close else "; its"
             problems.append(
                 Problem(
                     spec.name,
-                    f"the workbook has no {spec.name!r} sheet; its sheets are "
+                    f"the workbook has no {spec.name} sheet{guess} sheets are "
                     + (", ".join(sheet.name for sheet in sheets) or "(none)"),
                     expected="sheets "
                     + ", ".join(s.name for s in SHEETS if not s.optional)
@@ -163,6 +177,43 @@ def _match_sheets(sheets: Sequence[SheetEntry], problems: list[Problem], file: s
     if unclear:
         raise InputError([*problems, *unclear], file)
     return found
+
+
+KNOWN_SHEET_KEYS = frozenset(header_key(name) for name in (*(spec.name for spec in SHEETS), *GUIDE_SHEETS))
+
+
+def _close_sheet(spec: SheetSpec, sheets: Sequence[SheetEntry]) -> str | None:
+    """The name of a visible, unread sheet close to the missing sheet ``spec`` (a typo of it), if any.
+
+    Names are compared as :func:`header_key` makes them (case, spaces and
+    punctuation ignored), with :func:`difflib.get_close_matches`.
+
+    Examples
+    --------
+    >>> from bidfit.io.xlsx.layout import SPEC_BY_NAME
+    >>> entries = [SheetEntry(name, "visible", "") for name in ("Cost", "Kosten")]
+    >>> _close_sheet(SPEC_BY_NAME["Costs"], entries), _close_sheet(SPEC_BY_NAME["Costs"], entries[1:])
+    ('Cost', None)
+    """
+    unread = {
+        header_key(sheet.name): sheet.name
+        for sheet in reversed(sheets)
+        if not sheet.hidden and header_key(sheet.name) not in KNOWN_SHEET_KEYS
+    }
+    close = difflib.get_close_matches(header_key(spec.name), list(unread), n=1)
+    return unread[close[0]] if close else None
+
+
+def unread_sheets(sheets: Sequence[SheetEntry]) -> list[str]:
+    """The visible sheets that are not sheets of the layout, which the reader does not read.
+
+    Examples
+    --------
+    >>> unread_sheets([SheetEntry("Costs", "visible", ""), SheetEntry("Notes", "visible", ""),
+    ...                SheetEntry("Scratch", "hidden", "")])
+    ['Notes']
+    """
+    return [s.name for s in sheets if not s.hidden and header_key(s.name) not in KNOWN_SHEET_KEYS]
 
 
 def _unclear_sheets(spec: SheetSpec, matches: list[SheetEntry]) -> list[Problem]:

@@ -33,7 +33,9 @@ writes an empty or filled one)
 
 Sheet names and headers match case-, space- and underscore-insensitively and
 may carry a unit in brackets (``Annual amount [EUR]`` is ``annual_amount``);
-other sheets (instructions, notes) are ignored; blank rows are skipped.
+other visible sheets (instructions, notes) are not read and are reported as
+notes; blank rows are skipped. Every bid needs at least one customer row on
+``Costs``.
 
 """
 
@@ -51,6 +53,7 @@ __all__ = [
     "CELL_HINTS",
     "DISTRIBUTION_PARAMETERS",
     "FRACTION_FIELDS",
+    "GUIDE_SHEETS",
     "HEADER_ALIASES",
     "INTEGER_FIELDS",
     "LAST_ROW_READ",
@@ -171,6 +174,9 @@ SHEETS: tuple[SheetSpec, ...] = (
 """The sheets of the input workbook, in the template's order."""
 
 SPEC_BY_NAME = {spec.name: spec for spec in SHEETS}
+
+GUIDE_SHEETS: tuple[str, ...] = ("Instructions",)
+"""Sheets the template writes for the reader's eyes only: not read, and not reported as unread."""
 
 
 def _of_kind(*kinds: str) -> frozenset[str]:

@@ -3,8 +3,12 @@
 The sheets and their columns are described in :mod:`bidfit.io.xlsx.layout`.
 Sheet names and headers match case-, space- and underscore-insensitively and
 may carry a unit in brackets (``Annual amount [EUR]`` is ``annual_amount``);
-other sheets (instructions, notes) are ignored; blank rows are skipped.
-Numbers typed as text are read only when they cannot mean two things
+blank rows are skipped. Any other visible sheet (instructions, notes) is not
+read, and each is reported as a :class:`bidfit.InputNote` warning, which does
+not stop the load. A missing required sheet whose name is close to a sheet
+that is there is named in the problem (``no Costs sheet; did you mean
+'Cost'?``), and a bid on ``Bids`` with no row on ``Costs`` is a problem at its
+name on ``Bids``. Numbers typed as text are read only when they cannot mean two things
 (:func:`bidfit.io.xlsx.numbers.parse_text_number`). A rate such as
 ``growth``, ``escalation`` or ``percent`` above 1 must be written as a
 percentage (``150%`` or a percent-formatted cell): a bare ``8`` is refused
@@ -32,12 +36,13 @@ and cells (:mod:`bidfit.io.xlsx.cells`).
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
-from bidfit.errors import InputError, Problem
+from bidfit.errors import InputError, InputNote, Problem
 from bidfit.flags import FLAG_CODES, SEVERITIES
-from bidfit.io.xlsx.cells import as_text, hint, load_sheets
+from bidfit.io.xlsx.cells import as_text, hint, load_sheets, unread_sheets
 from bidfit.io.xlsx.layout import SEVERITY_KEY, SHEETS, header_key
 from bidfit.io.xlsx.locate import first_problems, problem_order
 from bidfit.io.xlsx.rows import Row, SheetRows
@@ -209,6 +214,9 @@ class _Builder(SheetRows):
             groups = self.cost_groups(name, rows_of[name], options)
             loc: tuple[str | int, ...] = ("bids", b)
             entry |= self.cost_lists(groups, None, loc)
+            if listed and not any(attr == "costs" for _, attr in groups):
+                # A bid with no customer row on Costs: the problem is the bid itself, at its name on Bids.
+                self.where[("bids", b, "costs")] = bid_rows[b].cells.get("name", bid_rows[b].span)
             if options:
                 self.where[("bids", b, "options")] = self.title("Options")
                 entry["options"] = []
@@ -384,6 +392,12 @@ def read_workbook(path: str | Path) -> Case:
         (``Costs!E3: amount must be a number >= 0 ... (found 'five hundred k')``);
         or one problem when the file is not a safe, macro-free xlsx workbook.
 
+    Warns
+    -----
+    InputNote
+        Once per visible sheet that is not a sheet of the layout (and so is
+        not read), ``FILE: sheet 'Notes' is not read``; the case is returned.
+
     Examples
     --------
     >>> import bidfit
@@ -407,4 +421,6 @@ def read_workbook(path: str | Path) -> Case:
         order = {s.title: i for i, s in enumerate(sheets.values())}
         order.update({s.name: i for i, s in enumerate(SHEETS) if s.name not in order})
         raise InputError(first_problems(sorted(problems, key=problem_order(order))), name)
+    for title in unread_sheets(outline.sheets):
+        warnings.warn(InputNote(f"{name}: sheet {title!r} is not read"), stacklevel=2)
     return case
