@@ -692,3 +692,19 @@ def _approx_equal(got: object, want: object) -> bool:
     if isinstance(want, float) and isinstance(got, int | float) and not isinstance(got, bool):
         return got == pytest.approx(want, rel=1e-9)
     return got == want
+
+
+def test_a_sheet_that_is_not_read_is_a_note_not_a_python_warning(tmp_path):
+    import openpyxl
+
+    import bidfit.io.template as template
+
+    workbook = tmp_path / "case.xlsx"
+    template.write_template(workbook, example="norway_roaming")
+    book = openpyxl.load_workbook(workbook)
+    book.create_sheet("Notes")
+    book.save(workbook)
+    done = run_command(str(workbook))
+    assert done.returncode == 1  # Vendor A fails; the note does not change the verdicts
+    assert f"bidfit: note: {workbook}: sheet 'Notes' is not read" in done.stderr.splitlines()
+    assert "InputNote" not in done.stderr and "warn" not in done.stderr

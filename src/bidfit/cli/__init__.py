@@ -17,12 +17,13 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from importlib import import_module
 from typing import TextIO
 
 from bidfit._version import __version__
-from bidfit.errors import BidfitError, InputError
+from bidfit.errors import BidfitError, InputError, InputNote
 from bidfit.escape import for_terminal
 
 __all__ = ["EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "main", "print_errors", "print_lines"]
@@ -87,6 +88,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", InputNote)
+        warnings.showwarning = _note_printer(warnings.showwarning)
+        return _run(args)
+
+
+def _note_printer(default: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints a :class:`bidfit.InputNote` as ``bidfit: note: ...``
+    and hands any other warning to ``default``."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, InputNote):
+            print(f"bidfit: note: {for_terminal(message)}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand; turn user errors into messages and exit codes."""
     try:
         return int(args.run(args))
     except BidfitError as error:

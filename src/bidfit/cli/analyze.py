@@ -11,25 +11,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.assess.analysis import analyze
 from bidfit.cli import print_lines
-from bidfit.errors import InputError, InputNote, Problem
+from bidfit.errors import InputError, Problem
 from bidfit.io import load
 from bidfit.io.atomic import check_output_path, same_file
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from bidfit.model.case import Case
     from bidfit.present.view import Block
     from bidfit.results.analysis import Analysis
     from bidfit.studies.pricing import PricingRoom
 
-__all__ = ["add_parser", "describe", "load_noting", "price_bids", "run"]
+__all__ = ["add_parser", "describe", "price_bids", "run"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -75,28 +73,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also print the business case to PDF through headless Chromium (needs --business-case)",
     )
     return parser
-
-
-def load_noting(path: str) -> Case:
-    """Load a case, printing each :class:`bidfit.InputNote` as ``bidfit: note: ...`` on stderr.
-
-    Other warnings are passed on unchanged.
-
-    Examples
-    --------
-    >>> import bidfit
-    >>> load_noting(str(bidfit.sample_path("norway_roaming"))).name
-    'Norway long-tail signalling'
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InputNote)
-        case = load(path)
-    for warning in caught:
-        if issubclass(warning.category, InputNote):
-            print_lines(f"bidfit: note: {warning.message}", file=sys.stderr)
-        else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    return case
 
 
 def _trials(text: str) -> int:
@@ -180,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
             ),
             args.pdf,
         )
-    case = load_noting(args.input)
+    case = load(args.input)
     if args.simulate and not case.uncertainty:
         raise InputError(
             Problem(
