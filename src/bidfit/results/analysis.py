@@ -21,7 +21,7 @@ from bidfit.build.cashflows import BidCashflows
 from bidfit.flags import Flag
 from bidfit.kernel import finance
 from bidfit.model.case import Policy
-from bidfit.results.base import Blocks, Result
+from bidfit.results.base import BidsByName, Blocks, Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -298,7 +298,7 @@ def _figures_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, repr=False)
-class Analysis(Result):
+class Analysis(BidsByName[BidAnalysis], Result):
     """The analysis of every bid of a case.
 
     Attributes
@@ -311,15 +311,6 @@ class Analysis(Result):
 
     case: Case
     bids: dict[str, BidAnalysis]
-
-    def __getitem__(self, name: str) -> BidAnalysis:
-        return self.bids[name]
-
-    def __iter__(self) -> Iterator[BidAnalysis]:
-        return iter(self.bids.values())
-
-    def __len__(self) -> int:
-        return len(self.bids)
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -11,9 +11,12 @@ always show the same figures. Results that hold a table give it as a
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Blocks", "Result"]
+__all__ = ["BidsByName", "Blocks", "Result"]
+
+BidResult = TypeVar("BidResult")
 
 Blocks = list[Any]
 """What a result shows: a list of the blocks of :mod:`bidfit.present.view` (``Heading``, ``Banner``,
@@ -43,3 +46,19 @@ class Result:
         from bidfit.present.html import render_blocks_html
 
         return render_blocks_html(self._blocks())
+
+
+class BidsByName(Generic[BidResult]):
+    """Mixin for a result holding ``bids: dict[str, ...]``: ``result[name]``, iteration in bid order, ``len``."""
+
+    __slots__ = ()
+    bids: dict[str, BidResult]
+
+    def __getitem__(self, name: str) -> BidResult:
+        return self.bids[name]
+
+    def __iter__(self) -> Iterator[BidResult]:
+        return iter(self.bids.values())
+
+    def __len__(self) -> int:
+        return len(self.bids)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from bidfit.flags import Flag
 from bidfit.model.case import Case
 from bidfit.results.analysis import Verdict, verdict_of
-from bidfit.results.base import Blocks, Result
+from bidfit.results.base import BidsByName, Blocks, Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -256,7 +256,7 @@ def histogram_edges(values: FloatArray, bins: int) -> FloatArray:
 
 
 @dataclass(frozen=True, repr=False)
-class Simulation(Result):
+class Simulation(BidsByName[SimulatedBid], Result):
     """The result of :func:`bidfit.simulate`.
 
     Attributes
@@ -280,15 +280,6 @@ class Simulation(Result):
     seed: int
     chunk_size: int
     bids: dict[str, SimulatedBid] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> SimulatedBid:
-        return self.bids[name]
-
-    def __iter__(self) -> Iterator[SimulatedBid]:
-        return iter(self.bids.values())
-
-    def __len__(self) -> int:
-        return len(self.bids)
 
     @property
     def summary(self) -> pd.DataFrame:
