@@ -217,7 +217,7 @@ def irr(flows: ArrayLike) -> float | FloatArray:
     float or numpy.ndarray of shape (m,)
         IRR [1/year], a fraction (0.08 for 8 %); NaN where no rate r > -1
         makes the NPV zero (all flows of one sign, all zero, a single year,
-        or a series with several sign changes and no root).
+        or a series with several sign changes and no real root).
 
     Raises
     ------
@@ -236,12 +236,15 @@ def irr(flows: ArrayLike) -> float | FloatArray:
     *Several roots.* A polynomial can have several positive roots x, so a
     series can have several IRRs. The rule is: **return the root closest to
     zero** (smallest ``|r|``), the rule numpy-financial's ``irr`` uses
-    (numpy-financial 1.0 takes all positive real roots of ``np.roots`` and
-    returns the one with the smallest ``|r|``); on a tie (two roots r and -r,
-    equal to 1e-9) the positive one. A conventional series has one root
-    only, so the rule never applies to it. Example: ``[-1, 5, -6]`` has
+    (numpy-financial 1.0 takes the eigenvalues of the companion matrix that
+    are real and positive, ``np.roots``, and returns the one with the
+    smallest ``|r|``). Ties: when a root r > 0 and a root r < 0 are equally
+    close to zero (equal ``|r|`` to a relative 1e-9, e.g. r = 0.5 and
+    r = -0.5), the positive one is returned. A conventional series has one
+    root only, so the rule never applies to it. Example: ``[-1, 5, -6]`` has
     ``-1 + 5x - 6x**2 = -(2x - 1)(3x - 1)``, roots x = 1/2 and x = 1/3, i.e.
-    r = 1 and r = 2; the IRR is 1.0.
+    r = 1 and r = 2; the IRR is 1.0. Roots where the NPV touches zero
+    without crossing it count: ``[9, -24, 16]`` is ``(4x - 3)**2``, IRR 1/3.
 
     *Algorithm* (vectorised over rows, no Python loop per series). By
     Descartes' rule of signs, a series whose non-zero flows change sign
@@ -250,19 +253,45 @@ def irr(flows: ArrayLike) -> float | FloatArray:
     rows are solved together by safeguarded Newton on
     ``ln(inflows(x) / outflows(x))`` in ``s = ln x``, whose slope lies in
     ``[1, n]``, which gives a bracket from one evaluation. Rows with two or
-    more changes may have 0, 1 or several roots: the NPV is scanned on a
-    grid of 2048 points evenly spaced in ``ln(1 + r)`` over Fujiwara's bound
-    on the roots (and containing r = 0); the sign changes nearest to r = 0 on
-    either side are refined by safeguarded Newton and the one closest to zero
-    is kept. Limits of the scan: two roots closer together than one grid
-    step, or a root where the NPV touches zero without crossing it (unless
-    it falls on a grid point, as r = 0 does), are not seen. An IRR is only
-    reported within ``1e-16 < 1 + r < 1e16`` (beyond, float64 cannot tell
-    ``r`` from -1); a root outside that range gives NaN.
+    more changes are split at r = 0: the roots r > 0 are the positive roots
+    y = r of ``sum_t c_t (1 + y)**(n - t)``, the roots -1 < r < 0 the
+    positive roots y of ``sum_t c_t (1 + y)**t`` (with ``1 + r = 1 / (1 + y)``),
+    and on each side the smallest positive root is isolated exactly by
+    Descartes' rule of signs on intervals of y (Vincent-Collins-Akritas
+    bisection, batched over rows and intervals; an interval is dropped once a
+    root is known to its left). An interval with one root is solved like a
+    single-change series and the root polished by Newton steps on the NPV.
+    Intervals narrower than 1e-3 (relative) that may still hold two or more
+    roots are also examined on the NPV: a sign change inside is refined by
+    bisection; otherwise the NPV's turning point there is a root if the NPV
+    is zero at it within the rounding error of its evaluation,
+    ``4 (n + 1) eps sum_t |c_t| x**t``, which is how a root where the NPV
+    touches zero is found (a complex pair within rounding of the real axis
+    counts as such a root). Roots closer together than any fixed step are
+    separated: ``[-1, 2.2001, -1.21011]`` (r = 0.1 and 0.1001) gives 0.1. An
+    IRR is only reported within ``1e-16 < 1 + r < 1e16`` (beyond, float64
+    cannot tell ``r`` from -1); a root outside that range gives NaN. NaN
+    otherwise means that no real root r > -1 exists (``[1, 0, 1]``). The
+    exception: series of about 1,000 years or more with several sign
+    changes, whose shifted coefficients overflow float64, are scanned on a
+    grid of 2048 points in ``ln(1 + r)`` instead, which can miss roots
+    closer together than a grid step or touching zero between grid points.
 
-    Accuracy: each root is refined to 1e-12 or better in ``ln(1 + r)``, i.e.
-    r to about ``1e-12 * (1 + r)``; on conventional series bidfit agrees with
-    ``numpy_financial.irr`` to 1e-8 (tested), typically to 1e-14.
+    Accuracy: a simple root is refined to 1e-12 or better in ``ln(1 + r)``,
+    i.e. r to about ``1e-12 * (1 + r)``, typically to rounding: bidfit agrees
+    with ``numpy_financial.irr`` to 1e-8 on conventional series (tested) and
+    to 1e-10 on mixed series where both find a root (tested; 3e-15 on the
+    benchmark's mixed set). At a root of multiplicity m no method does
+    better than the width of the region where the NPV is zero within
+    rounding: about ``(e / |p^(m)(x) / m!|)**(1/m)`` in ``x = 1 / (1 + r)``,
+    with ``e = 4 (n + 1) eps sum_t |c_t| x**t``: about 1e-8 relative for a
+    double root (exact when the flows represent it exactly, as
+    ``[1, -4, 4]``) and about ``eps**(1/3)``, 1e-5, for a triple root:
+    ``[-1, 3.3, -3.63, 1.331]`` (``-(1 - 1.1x)**3`` rounded) gives
+    0.0999925 for r = 0.1, numpy-financial 0.0999919. At exact multiple
+    roots numpy-financial's eigenvalues are off by about the same amount or
+    complex (then it returns another root or NaN): ``[1, -2, 0, 2, -1]``
+    (a triple root at r = 0) gives 0 here, 2.6e-6 there.
 
     Examples
     --------
@@ -272,6 +301,8 @@ def irr(flows: ArrayLike) -> float | FloatArray:
     0.0866
     >>> irr([[-1, 5, -6], [100, 50, 0]])
     array([ 1., nan])
+    >>> round(irr([9, -24, 16]), 12)  # (4x - 3)**2: touches zero at x = 3/4
+    0.333333333333
     """
     f = _as_flows(flows)
     _check_finite(f)
