@@ -5,7 +5,11 @@
 #   - Chromium (headless) and poppler-utils to print and check the customer's
 #     business case, from Debian's packages when missing;
 #   - a virtual environment in .venv with bidfit and its test and lint extras;
-#   - ruff and mypy must be clean before the tests run.
+#   - ruff and mypy must be clean before the tests run;
+#   - once the tests pass, a second virtual environment, .venv-floor, with every
+#     runtime dependency at the lowest version pyproject.toml allows
+#     (tools/floor-constraints.txt), runs them again, stopping at the first
+#     failure (BIDFIT_SKIP_FLOOR=1 skips this step).
 # Extra arguments go to pytest, e.g. `bash tools/test.sh -k finance`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,3 +41,13 @@ ruff format --check .
 mypy
 echo "== tests"
 python -m pytest "$@"
+deactivate
+
+if [ "${BIDFIT_SKIP_FLOOR:-0}" != "1" ]; then
+  echo "== tests at the dependency floors (tools/floor-constraints.txt)"
+  floor_python="$(command -v python3.11 || command -v python3)"
+  "$floor_python" -m venv .venv-floor
+  .venv-floor/bin/python -m pip install -q --upgrade pip
+  .venv-floor/bin/python -m pip install -q -e ".[test]" -c tools/floor-constraints.txt
+  .venv-floor/bin/python -m pytest -x -q -p no:cacheprovider "$@"
+fi

@@ -26,11 +26,11 @@ from bidfit._version import __version__
 from bidfit.errors import BidfitError, InputError, InputNote
 from bidfit.escape import for_terminal
 
-__all__ = ["EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "main", "print_errors", "print_lines"]
+__all__ = ["EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "main", "print_errors", "print_lines", "trial_count"]
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-SUBCOMMANDS = ("template", "analyze", "check")
+SUBCOMMANDS = ("template", "analyze", "check", "schema")
 """Modules of :mod:`bidfit.cli`, one per subcommand, in the order of ``--help``."""
 
 
@@ -47,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub = module.add_parser(subparsers)
         sub.set_defaults(run=module.run)
     return parser
+
+
+def trial_count(text: str) -> int:
+    """An argparse type: a whole number of simulated futures >= 1.
+
+    Examples
+    --------
+    >>> trial_count("20000")
+    20000
+    """
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of trials >= 1, found {text!r}")
+    return int(text)
 
 
 def print_lines(text: object, file: TextIO | None = None) -> None:

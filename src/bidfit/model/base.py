@@ -16,7 +16,16 @@ from pydantic import (
     field_validator,
 )
 
-from bidfit.model.fields import FIELDS, MAX_FX_RATE, MIN_FX_RATE, field_spec, power_of_ten, specs_named
+from bidfit.flags import FLAG_CODES
+from bidfit.model.fields import (
+    FIELDS,
+    MAX_FX_RATE,
+    MIN_FX_RATE,
+    FieldSpec,
+    field_spec,
+    power_of_ten,
+    specs_named,
+)
 
 __all__ = [
     "COST_CATEGORIES",
@@ -118,13 +127,118 @@ def _holds_a_number_not_a_bool(annotation: Any) -> bool:
     return annotation in (int, float)
 
 
+# -- the JSON schema: every form the models accept, described from the registry --
+
+_NUMBER_TEXT = r"^\s*[+-]?(?:[0-9]+(?:_[0-9]+)*(?:\.(?:[0-9]+(?:_[0-9]+)*)?)?|\.[0-9]+(?:_[0-9]+)*)(?:[eE][+-]?[0-9]+(?:_[0-9]+)*)?\s*$"
+"""A number written as text, which the models read as the number (``"0.08"``, ``" 1e6 "``)."""
+_WHOLE_NUMBER_TEXT = r"^\s*[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?\s*$"
+"""A whole number written as text (``"5"``, ``"5.0"``)."""
+_CURRENCY_TEXT = r"^\s*[A-Za-z]{3}\s*$"
+"""A currency code in any case, with spaces around it: ``" eur"`` reads as ``EUR``."""
+_NOT_BLANK = r"\S"
+"""Text with something other than spaces (text is stripped before its length is checked)."""
+_BOOLEAN_TEXT = (
+    "^(?:"
+    + "|".join(
+        "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+        for word in ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0")
+    )
+    + ")$"
+)
+"""The words a true/false field reads (any case): true/false, yes/no, on/off, t/f, y/n, 1/0."""
+
+
+def any_case_pattern(words: tuple[str, ...], spaces: bool = True) -> str:
+    r"""A regular expression matching ``words`` in any case, the way :func:`lower_word` reads them.
+
+    With ``spaces`` (a choice read by :func:`lower_word`), each ``_`` may also be
+    written as a space or a hyphen and spaces may surround the word; without,
+    the word must be written as is, in any case (a flag code as a key).
+
+    Examples
+    --------
+    >>> print(any_case_pattern(("one_time", "recurring")))
+    ^\s*(?:[Oo][Nn][Ee][ _-][Tt][Ii][Mm][Ee]|[Rr][Ee][Cc][Uu][Rr][Rr][Ii][Nn][Gg])\s*$
+    """
+    underscore = "[ _-]" if spaces else "_"
+    parts = (
+        "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else underscore if c == "_" else c for c in w)
+        for w in words
+    )
+    edge = r"\s*" if spaces else ""
+    return f"^{edge}(?:{'|'.join(parts)}){edge}$"
+
+
+def _accepted_forms(leaf: dict[str, Any], spec: FieldSpec | None) -> list[dict[str, Any]]:
+    """The JSON-schema alternatives for one value of a field, as the models accept it.
+
+    ``leaf`` is pydantic's schema of the value (a number, an enum, text, a
+    list of names); ``spec`` the field's registry entry, whose bounds are
+    stated on numbers, whose kind says that text is read as a list of names
+    or a currency code.
+    """
+    kind = spec.kind if spec is not None else None
+    if leaf.get("type") == "null":
+        return [leaf]
+    if "enum" in leaf:  # every choice of a case is read by lower_word: any case, spaces or hyphens
+        return [leaf, {"type": "string", "pattern": any_case_pattern(tuple(leaf["enum"]))}]
+    if leaf.get("type") in ("number", "integer"):
+        number = dict(leaf)
+        if spec is not None and spec.lower is not None:
+            number["exclusiveMinimum" if spec.lower_open else "minimum"] = spec.lower
+        if spec is not None and spec.upper is not None:
+            number["exclusiveMaximum" if spec.upper_open else "maximum"] = spec.upper
+        pattern = _WHOLE_NUMBER_TEXT if leaf["type"] == "integer" else _NUMBER_TEXT
+        return [number, {"type": "string", "pattern": pattern}]
+    if leaf.get("type") == "boolean":
+        return [leaf, {"enum": [0, 1]}, {"type": "string", "pattern": _BOOLEAN_TEXT}]
+    if kind == "names" and leaf.get("type") == "array":  # "A, B" means ["A", "B"]; empty means none
+        return [leaf, {"type": "string"}, {"type": "null"}]
+    if kind == "currency" and leaf.get("type") == "string":
+        return [{**leaf, "pattern": _CURRENCY_TEXT}]
+    if leaf.get("type") == "string" and leaf.get("minLength"):
+        return [{**leaf, "pattern": _NOT_BLANK}]
+    return [leaf]
+
+
+def _with_forms(schema: dict[str, Any], spec: FieldSpec | None) -> dict[str, Any]:
+    """``schema`` (one property's) accepting every form :func:`_accepted_forms` names, flattened."""
+    keep = {key: value for key, value in schema.items() if key in ("default", "description", "title")}
+    leaves = schema.get("anyOf", [{k: v for k, v in schema.items() if k not in keep}])
+    forms = [form for leaf in leaves for form in _accepted_forms(leaf, spec)]
+    return {**keep, **forms[0]} if len(forms) == 1 else {**keep, "anyOf": forms}
+
+
 def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
-    """Give each property of a model's JSON schema the registry's description and unit."""
+    """Give a model's JSON schema the registry's description and unit of each field and the forms it accepts.
+
+    The model is described by its docstring's first line; each property by
+    its :class:`~bidfit.model.fields.FieldSpec` (description, unit, bounds)
+    and made to accept what validation accepts: numbers written as text,
+    choices in any case (``One time``), one name where a list of names is
+    expected (``scope: A``), currency codes in any case, true/false words.
+    """
+    summary = (model.__doc__ or "").strip().split("\n\n")[0]
+    schema["description"] = " ".join(summary.split())
     group = getattr(model, "field_group", None)
-    for name, prop in schema.get("properties", {}).items():
+    properties = schema.get("properties", {})
+    for name, prop in properties.items():
         spec = FIELDS.get((group, name)) if isinstance(group, str) else None
-        if spec is not None:
-            prop["description"] = f"{spec.description} Unit: {spec.unit}."
+        if spec is None:
+            continue
+        if spec.kind == "mapping":  # the keys are read as the values are: a currency code, a flag code
+            values = _with_forms(prop["additionalProperties"], spec)
+            prop.update(propertyNames={"pattern": _MAPPING_KEYS[name]}, additionalProperties=values)
+        else:
+            properties[name] = prop = _with_forms(prop, spec)
+        prop["description"] = f"{spec.description} Unit: {spec.unit}."
+
+
+_MAPPING_KEYS: dict[str, str] = {
+    "fx": _CURRENCY_TEXT,
+    "severity": any_case_pattern(tuple(FLAG_CODES), spaces=False),
+}
+"""The keys a mapping field accepts, by field name: currency codes of ``fx``, flag codes of ``severity``."""
 
 
 class Model(BaseModel):

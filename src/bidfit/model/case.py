@@ -53,6 +53,7 @@ from bidfit.model.fields import (
 )
 
 __all__ = [
+    "CASE_SCHEMA_ID",
     "COST_CATEGORIES",
     "Bid",
     "Case",
@@ -61,6 +62,7 @@ __all__ = [
     "RevenueStream",
     "ScopeOption",
     "Uncertainty",
+    "case_json_schema",
     "resolve_target",
 ]
 
@@ -569,3 +571,38 @@ def _by_name(items: Iterable[Any], name: str, what: str) -> Any:
             return item
     known = ", ".join(repr(i.name) for i in items)
     raise KeyError(f"no {what} named {name!r}; known: {known}")
+
+
+CASE_SCHEMA_ID = "urn:bidfit:schema:case"
+"""The ``$id`` of the case file's JSON schema."""
+
+
+def case_json_schema() -> dict[str, Any]:
+    """The JSON schema (draft 2020-12) of a case file, as ``bidfit schema`` prints it.
+
+    Each field carries its description and unit from
+    :data:`~bidfit.model.fields.FIELDS` and accepts the forms validation
+    accepts (numbers written as text, choices in any case, one name for a
+    list of names). What the schema cannot say (names that refer to each
+    other, years inside the horizon, a cost's amount or ``percent_of``) is
+    checked by ``bidfit check``.
+
+    Examples
+    --------
+    >>> schema = case_json_schema()
+    >>> schema["title"], schema["required"]
+    ('bidfit case', ['name', 'horizon_years', 'discount_rate', 'revenue', 'bids'])
+    >>> schema["$defs"]["CostItem"]["properties"]["kind"]["anyOf"][0]["enum"]
+    ['one_time', 'recurring']
+    """
+    schema = Case.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": CASE_SCHEMA_ID,
+        **schema,
+        "title": "bidfit case",
+        "description": "A bidfit business case (YAML or JSON): the customer's revenue or saving at stake "
+        "and the bids against it. Money is in the case currency unless an item names another; rates "
+        "and shares are fractions (0.08 for 8%); years run 0..horizon_years. Names that refer to each "
+        "other, years inside the horizon and an FX rate for every currency are checked by `bidfit check`.",
+    }
