@@ -18,6 +18,7 @@ LibreOffice (``tools/test.sh``), and the report's formulas must be checked.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -134,3 +135,60 @@ def formula_errors(original: Path, recalculated: Path) -> list[str]:
         if value is None or (isinstance(value, str) and value.startswith(ERROR_VALUES)):
             bad.append(f"{title}!{coordinate} = {value!r}")
     return bad
+
+
+# --------------------------------------------------------------------------
+# printed pages: the PDF LibreOffice makes of a workbook, read with poppler-utils
+# --------------------------------------------------------------------------
+
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', re.S
+)
+
+
+def poppler(tool: str) -> str:
+    """Path of a poppler-utils program (``pdfinfo``, ``pdftotext``, ``pdftoppm``); fails the test when missing."""
+    found = shutil.which(tool)
+    if found is None:
+        pytest.fail(
+            f"{tool} is missing: install poppler-utils (`sudo apt-get install -y poppler-utils`; "
+            "tools/test.sh does this), then run the tests again.",
+            pytrace=False,
+        )
+    return found
+
+
+def pdf_info(pdf: Path) -> dict[str, str]:
+    """``pdfinfo``'s fields: ``Pages``, ``Page size`` and the rest, as text."""
+    done = subprocess.run([poppler("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True)
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in done.stdout.splitlines())}
+
+
+def page_text(pdf: Path, page: int, *, layout: bool = True) -> str:
+    """The text of one page (1 is the first), laid out as printed unless ``layout`` is False."""
+    command = [poppler("pdftotext"), "-f", str(page), "-l", str(page), *(["-layout"] if layout else [])]
+    done = subprocess.run([*command, str(pdf), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def page_words(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    """Every word of one page with its box: ``(x_min, y_min, x_max, y_max, text)`` [points, y downwards]."""
+    import html
+
+    command = [poppler("pdftotext"), "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return [
+        (float(a), float(b), float(c), float(d), html.unescape(text))
+        for a, b, c, d, text in _WORD.findall(done.stdout)
+    ]
+
+
+def render_pages(pdf: Path, outdir: Path, dpi: int = 50) -> list[Path]:
+    """Every page of ``pdf`` as a PNG picture (``pdftoppm``), in page order."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [poppler("pdftoppm"), "-r", str(dpi), "-png", str(pdf), str(outdir / "page")],
+        check=True,
+        timeout=240,
+    )
+    return sorted(outdir.glob("page-*.png"))

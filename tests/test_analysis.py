@@ -197,7 +197,7 @@ def test_sample_cases_give_their_documented_verdicts():
     assert verdicts["norway_roaming"] == {"Vendor A": "worse_off", "Competitor B": "better_off"}
     assert verdicts["fixed_broadband"] == {
         "FTTH urban": "better_off",
-        "FTTH urban and rural": "worse_off",
+        "FTTH urban and rural": "better_off",
         "FTTH urban, FWA rural": "better_off",
     }
     assert verdicts["service_tiers"] == {"Platinum": "at_risk", "Gold": "better_off", "Silver": "worse_off"}

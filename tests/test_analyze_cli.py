@@ -8,6 +8,7 @@ and Denmark as options) and on the check fixtures. The figures are compared with
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,11 @@ NORWAY = bidfit.sample_path("norway_roaming")
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bidfit", "analyze", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bidfit", "analyze", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "240"},  # tables whole on their lines (wrapping is tested apart)
     )
 
 
@@ -46,7 +51,7 @@ def test_norway_says_what_it_takes_after_vendor_as_findings():
     # The block comes after Vendor A's last finding and before Competitor B.
     findings_end = out.index("  INFO DOMINATED [lever: price]: Bid 'Competitor B'")
     block_start = out.index("\nWhat it takes for Vendor A to pass\n")
-    assert findings_end < block_start < out.index("\nCompetitor B (Winning competitor): BETTER OFF")
+    assert findings_end < block_start < out.index("\nCompetitor B (Winning competitor): PASSES POLICY")
     block = section(out, "What it takes for Vendor A to pass", "Scope options of Vendor A")
     lines = block.splitlines()
     rule = next(i for i, line in enumerate(lines) if line.startswith("-----"))
@@ -68,7 +73,7 @@ def test_norway_shows_the_scope_options_and_recommends_sweden_and_denmark():
     assert recommended is not None and recommended["options"] == ("Sweden", "Denmark")
     block = section(out, "Scope options of Vendor A:", "Competitor B (Winning competitor)")
     lines = block.splitlines()
-    header = "Options Scope Customer NPV Verdict Vendor margin Vendor accepts"
+    header = "Options Scope Customer NPV Customer Policy Vendor margin Vendor accepts"
     assert " ".join(lines[1].split()) == header
     # Every combination, best customer NPV first.
     combos = [line.split("  ")[0].strip() for line in lines[3:7]]
@@ -81,10 +86,11 @@ def test_norway_shows_the_scope_options_and_recommends_sweden_and_denmark():
     assert out.count("Scope options of") == 1 and out.count("What it takes for") == 1
 
 
-def test_the_rest_of_the_output_is_unchanged():
+def test_the_rest_of_the_output_is_unchanged(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "240")  # the width the command was run with
     out = run(str(NORWAY)).stdout
     start = out.index("\nWhat it takes for Vendor A to pass\n")
-    end = out.index("\nCompetitor B (Winning competitor): BETTER OFF")
+    end = out.index("\nCompetitor B (Winning competitor): PASSES POLICY")
     without = out[:start] + out[end:]
     assert without == repr(bidfit.analyze(bidfit.load_sample("norway_roaming"))) + "\n"
 
@@ -98,7 +104,8 @@ def test_a_failing_bid_without_options_gets_what_it_takes_only():
     assert "Scope options" not in done.stdout
 
 
-def test_a_passing_case_prints_as_before():
+def test_a_passing_case_prints_as_before(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "240")  # the width the command was run with
     done = run(str(DATA / "passing.yaml"))
     assert done.returncode == 0
     assert done.stdout == repr(bidfit.analyze(bidfit.load(DATA / "passing.yaml"))) + "\n"

@@ -49,9 +49,10 @@ COMPUTATIONS = frozenset(
 )
 """The computations presentation must not call: it takes their results."""
 
-DISPLAY_MODULES = ("bidfit.present", "bidfit.studies.business_case")
-"""What a result's display method may import lazily: the renderers, and the business case
-(``Analysis.business_case``), which gathers the studies its document shows."""
+DISPLAY_MODULES = ("bidfit.present", "bidfit.studies.business_case", "bidfit.studies.pricing")
+"""What a result's display method may import lazily: the renderers, the business case
+(``Analysis.business_case``), which gathers the studies its document shows, and the pricing
+rooms that the report workbook (``Analysis.to_excel``) shows on its ``Pricing`` sheet."""
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ def test_a_policy_object_overrides_only_the_fields_it_sets():
     policy = Policy(severity={"THIN_MARGIN": "error"})
     result = bidfit.check(DATA / "at_risk.yaml", policy=policy)
     (entry,) = result.entries
-    assert entry.verdict == "worse_off" and [f.code for f in entry.failures] == ["THIN_MARGIN"]
+    assert entry.verdict == "at_risk" and [f.code for f in entry.failures] == ["THIN_MARGIN"]
+    assert not entry.passed
     assert result.policy is policy
     # The case's own policy (sample: payback within 5 years) stays in force for keys not set.
     fixed = bidfit.check(bidfit.sample_path("fixed_broadband"), policy=policy)

@@ -71,17 +71,29 @@ def check_json(run, *args: str) -> tuple[dict, Ran]:
 def test_passing_case_exits_0():
     done = run_command(PASSING)
     assert done.returncode == 0 and done.stderr == ""
-    assert done.stdout.startswith("[pass] Good deal (Acme): BETTER OFF - the customer is better off\n")
-    assert "  NPV                          EUR 1.16M at 8.0% over 5 years" in done.stdout
-    assert done.stdout.endswith("PASSED: 1 bid in 1 file: 1 passed, 0 failed (fail on error)\n")
+    # A passing bid is one line; --verbose gives its figures too.
+    assert done.stdout == (
+        "[pass] Good deal (Acme): PASSES POLICY - the customer is better off (NPV EUR 1.16M)\n\n"
+        "PASSED: 1 bid in 1 file: 1 passed, 0 failed (fail on error)\n"
+    )
+    verbose = run_command(PASSING, "--verbose")
+    assert verbose.stdout.startswith(
+        "[pass] Good deal (Acme): PASSES POLICY - the customer is better off (NPV EUR 1.16M)\n"
+    )
+    assert "  NPV                          EUR 1.16M at 8.0% over 5 years" in verbose.stdout
 
 
 def test_failing_case_exits_1_with_each_finding_and_its_lever(run):
     done = run(FAILING)
     assert done.returncode == 1 and done.stderr == ""
     out = done.stdout
-    assert "[FAIL] Overpriced (Our quote): WORSE OFF - the customer is worse off" in out
-    assert "[pass] Lean (Competitor): BETTER OFF" in out
+    flat = " ".join(out.split())
+    assert (
+        "[FAIL] Overpriced (Our quote): FAILS POLICY - recurring costs at or above the benefits in "
+        "years 1-5; a loss over 5 years; and 1 more; the customer is worse off (NPV EUR -1.39M)"
+    ) in flat
+    assert all(len(line) <= 100 for line in out.splitlines())  # not a terminal: 100 columns
+    assert "[pass] Lean (Competitor): PASSES POLICY - the customer is better off (NPV EUR 433k)" in out
     assert (
         "    ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]: Recurring fees of EUR 520k a year"
         in out
@@ -121,10 +133,17 @@ def test_no_deal_room_is_a_finding_and_what_it_takes_names_the_scope_option(run)
 
 def test_at_risk_passes_unless_fail_on_warning(run):
     done = run(AT_RISK)
-    assert done.returncode == 0 and "[pass] Tight deal (Acme): AT RISK" in done.stdout
-    assert "WARNING THIN_MARGIN [lever: recurring fees]" in done.stdout
+    assert done.returncode == 0
+    assert "[pass] Tight deal (Acme): PASSES POLICY - the customer is at risk (NPV EUR 15k)" in done.stdout
+    assert "WARNING THIN_MARGIN" not in done.stdout  # a passing bid is one line
+    assert "WARNING THIN_MARGIN [lever: recurring fees]" in run(AT_RISK, "-v").stdout
     done = run(AT_RISK, "--fail-on", "warning")
-    assert done.returncode == 1 and "[FAIL] Tight deal (Acme): AT RISK" in done.stdout
+    assert done.returncode == 1
+    assert (
+        "[FAIL] Tight deal (Acme): FAILS POLICY - benefit headroom only 6%; the customer is at risk"
+        in done.stdout
+    )
+    assert "WARNING THIN_MARGIN [lever: recurring fees]" in done.stdout
     assert done.stdout.endswith("(fail on warning)\n")
 
 
@@ -200,7 +219,7 @@ def test_help_documents_the_exit_codes(run):
 def test_json_follows_the_published_schema_and_carries_every_figure(run):
     data, done = check_json(run, FAILING, AT_RISK, MALFORMED)
     assert done.returncode == 2 and data["exit_code"] == 2 and data["status"] == "invalid"
-    assert data["schema_version"] == "1.1" and data["fail_on"] == "error" and data["passed"] is False
+    assert data["schema_version"] == "2.0" and data["fail_on"] == "error" and data["passed"] is False
     assert data["summary"] == {
         "files": 3,
         "invalid_files": 1,
@@ -328,8 +347,12 @@ def test_junit_has_a_suite_per_file_a_case_per_bid_failures_and_errors(run):
     overpriced, lean = failing.findall("testcase")
     assert (overpriced.get("name"), overpriced.get("classname")) == ("Overpriced", FAILING)
     failure = overpriced.find("failure")
-    assert failure is not None and failure.get("type") == "worse_off"
-    assert failure.get("message") == "worse_off: RUNNING_COST_EXCEEDS_REVENUE, NEGATIVE_NPV, NO_PAYBACK"
+    assert failure is not None
+    assert failure.get("type") == "policy: RUNNING_COST_EXCEEDS_REVENUE, NEGATIVE_NPV, NO_PAYBACK"
+    assert (
+        failure.get("message")
+        == "FAILS POLICY - recurring costs at or above the benefits in years 1-5; a loss over 5 years; and 1 more; the customer is worse off (NPV EUR -1.39M)"
+    )
     assert failure.text.startswith(
         "ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]: Recurring fees"
     )
@@ -405,18 +428,23 @@ def test_github_annotations_per_finding_and_per_input_problem(run):
         ("error", "bidfit RUNNING_COST_EXCEEDS_REVENUE: Overpriced"),
         ("error", "bidfit NEGATIVE_NPV: Overpriced"),
         ("error", "bidfit NO_PAYBACK: Overpriced"),
-        ("notice", "bidfit WHAT_IT_TAKES: Overpriced"),  # one per failing bid, after its findings
         ("warning", "bidfit THIN_MARGIN: Tight deal"),
+        ("notice", "bidfit WHAT_IT_TAKES: Overpriced"),  # one per failing bid: failing findings come first
     ]  # info findings (DOMINATED, MISSING_SOURCE) are not annotated
-    notice = findings[3]
+    # Each points at its bid's line: a click in the pull request opens the bid.
+    for command in findings:
+        lines = Path(command["file"]).read_text(encoding="utf-8").splitlines()
+        bid = command["title"].split(": ", 1)[1]
+        assert lines[int(command["line"]) - 1].strip() == f"- name: {bid}", command
+    notice = findings[4]
     assert notice["file"] == FAILING
     assert notice["message"].startswith(
-        "Overpriced (Our quote) in case 'Failing case': worse_off. "
+        "Overpriced (Our quote) in case 'Failing case': FAILS POLICY - recurring costs at or above the benefits in years 1-5; a loss over 5 years; and 1 more; the customer is worse off (NPV EUR -1.39M). "
         "What it takes: To pass: recurring fees of at most EUR 171k a year (-67%)."
     )
     assert findings[0]["file"] == FAILING
     assert findings[0]["message"].startswith(
-        "Overpriced (Our quote) in case 'Failing case': worse_off. "
+        "Overpriced (Our quote) in case 'Failing case': FAILS POLICY - recurring costs at or above the benefits in years 1-5; a loss over 5 years; and 1 more; the customer is worse off (NPV EUR -1.39M). "
         "RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]: Recurring fees of EUR 520k a year"
     )
     assert "(-67%)" in findings[0]["message"]  # a % in the message survives the escaping
@@ -447,19 +475,21 @@ def test_github_escapes_percent_colon_and_comma_and_flattens_line_breaks(run, tm
     (notice,) = [line for line in done.stdout.splitlines() if line.startswith("::notice ")]
     assert notice.startswith(
         "::notice file=" + str(tmp_path).replace(":", "%3A") + "/deal%3A 10%25%2C final.yaml,"
-        "title=bidfit WHAT_IT_TAKES%3A Phase 1%3A 50%25 off%2C v2 second line::"
+        "line=2,title=bidfit WHAT_IT_TAKES%3A Phase 1%3A 50%25 off%2C v2 second line::"
         "Phase 1: 50%25 off, v2 second line (Our quote) in case "
     )
     assert "(-67%25)" in notice  # the % of the sentence is escaped too
     assert raw[0].startswith(
         "::error file=" + str(tmp_path).replace(":", "%3A") + "/deal%3A 10%25%2C final.yaml,"
-        "title=bidfit RUNNING_COST_EXCEEDS_REVENUE%3A Phase 1%3A 50%25 off%2C v2 second line::"
+        "line=2,title=bidfit RUNNING_COST_EXCEEDS_REVENUE%3A Phase 1%3A 50%25 off%2C v2 second line::"
         "Phase 1: 50%25 off, v2 second line (Our quote) in case "
     )
     commands, _ = parse_github(done.stdout)
     assert commands[0]["file"] == str(path)
     assert commands[0]["title"] == f"bidfit RUNNING_COST_EXCEEDS_REVENUE: {bid}"
-    assert commands[0]["message"].startswith(f"{bid} (Our quote) in case 'Failing case': worse_off.")
+    assert commands[0]["message"].startswith(
+        f"{bid} (Our quote) in case 'Failing case': FAILS POLICY - recurring costs at or above the benefits in years 1-5; a loss over 5 years; and 1 more; the customer is worse off (NPV EUR -1.39M)."
+    )
 
 
 def test_github_output_of_a_passing_run_is_only_the_summary(run):
@@ -480,15 +510,15 @@ def test_markdown_table_for_a_pull_request_comment(run, tmp_path):
     assert done.returncode == 2
     lines = done.stdout.splitlines()
     assert lines[0] == "### bidfit check found invalid input"
-    header = "| Result | File | Bid | Verdict | NPV | Payback | B/C | Findings |"
+    header = "| Policy | File | Bid | Customer | NPV | Payback | B/C | Findings |"
     rows = lines[lines.index(header) + 2 : lines.index(header) + 4]
     # User text is escaped by bidfit.escape.for_markdown, never put in a code span.
     assert rows[0].startswith(
-        f"| **FAIL** | {for_markdown(path)} | Overpriced (Our quote) | worse off | EUR -1.39M | never |"
+        f"| **FAILS POLICY** | {for_markdown(path)} | Overpriced (Our quote) | worse off | EUR -1.39M | never |"
     )
     assert "RUNNING_COST_EXCEEDS_REVENUE (error), NEGATIVE_NPV (error), NO_PAYBACK (error)" in rows[0]
     assert rows[1].startswith(
-        f"| pass | {for_markdown(path)} | Lean \\| cheap &lt;b&gt; (Competitor) | better off |"
+        f"| passes policy | {for_markdown(path)} | Lean \\| cheap &lt;b&gt; (Competitor) | better off |"
     )
     # Every table row has the header's number of cells (escaped pipes are not cell borders).
     assert all(len(re.split(r"(?<!\\)\|", row)) == len(header.split("|")) for row in rows)
@@ -658,7 +688,10 @@ def test_workbook_problems_name_sheet_and_cell_in_every_format(run, tmp_path):
     (problem,) = [c for c in commands if "input error" in c["title"]]
     assert problem["file"] == str(tmp_path / "typo.xlsx")
     assert problem["message"].startswith("Costs!E3: amount must be a number")
-    assert {c["title"] for c in commands if c["file"] == str(good)} >= {"bidfit NEGATIVE_NPV: Vendor A"}
+    # A workbook's bid is named by its cell in the title.
+    assert {c["title"] for c in commands if c["file"] == str(good)} >= {
+        "bidfit NEGATIVE_NPV: Vendor A (Bids!A2)"
+    }
     data, _ = check_json(run, str(tmp_path / "typo.xlsx"))
     assert [(p["where"], p["found"]) for p in data["input_errors"]] == [("Costs!E3", "lots")]
 
@@ -708,3 +741,159 @@ def test_a_sheet_that_is_not_read_is_a_note_not_a_python_warning(tmp_path):
     assert done.returncode == 1  # Vendor A fails; the note does not change the verdicts
     assert f"bidfit: note: {workbook}: sheet 'Notes' is not read" in done.stderr.splitlines()
     assert "InputNote" not in done.stderr and "warn" not in done.stderr
+
+
+# ------------------------------------------------------------------ the gate's own simulation
+
+
+def _uncertain_case(folder: Path) -> Path:
+    case = yaml.safe_load(Path(bidfit_sample("norway_roaming")).read_text(encoding="utf-8"))
+    case["uncertainty"] = [
+        {
+            "target": "revenue.Outbound roaming.annual_amount",
+            "distribution": "normal",
+            "mean": 380000,
+            "sd": 80000,
+        }
+    ]
+    case.setdefault("policy", {})["max_loss_probability"] = 0.05
+    path = folder / "uncertain.yaml"
+    path.write_text(yaml.safe_dump(case, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def bidfit_sample(name: str) -> Path:
+    import bidfit
+
+    return Path(bidfit.sample_path(name))
+
+
+def test_trials_and_seed_of_the_gate_simulation_are_set_and_shown_in_every_format(run, tmp_path):
+    import bidfit
+    from bidfit._format import percent
+
+    path = _uncertain_case(tmp_path)
+    expected = {
+        seed: bidfit.simulate(bidfit.load(path), 4_000, seed=seed, keep="summary").bids["Competitor B"]
+        for seed in (7, 8)
+    }
+    assert expected[7].probability_worse_off != expected[8].probability_worse_off
+    shown = "4,000 simulated futures per case, seed 7 (1 case)"
+    text = " ".join(run(str(path), "--trials", "4000", "--seed", "7").stdout.split())
+    assert shown in text
+    p = percent(expected[7].probability_worse_off, 1)
+    assert f"In 4,000 simulated futures the customer is worse off {p} of the time" in " ".join(text.split())
+    data = json.loads(run(str(path), "--trials", "4000", "--seed", "7", "--format", "json").stdout)
+    assert data["simulation"] == {"trials": 4000, "seed": 7, "files": [str(path)]}
+    flag = next(f for f in data["results"][1]["flags"] if f["code"] == "HIGH_LOSS_PROBABILITY")
+    assert flag["figures"]["probability_worse_off"] == expected[7].probability_worse_off
+    root = ET.fromstring(run(str(path), "--trials", "4000", "--seed", "7", "--format", "junit").stdout)
+    properties = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert properties == {"bidfit.trials": "4000", "bidfit.seed": "7"}
+    for name in ("github", "markdown"):
+        assert shown in run(str(path), "--trials", "4000", "--seed", "7", "--format", name).stdout
+    assert (
+        shown
+        in run(str(path), "--trials", "4000", "--seed", "7", "--format", "github").stdout.splitlines()[-1]
+    )
+    # Another seed, another draw: the figure quoted follows it.
+    other = " ".join(run(str(path), "--trials", "4000", "--seed", "8").stdout.split())
+    assert f"worse off {percent(expected[8].probability_worse_off, 1)} of the time" in other
+    # The defaults are said too.
+    assert "20,000 simulated futures per case, seed 0 (1 case)" in " ".join(run(str(path)).stdout.split())
+
+
+@pytest.mark.parametrize("bad", [["--trials", "0"], ["--trials", "x"], ["--seed", "one"]])
+def test_bad_trials_or_seed_is_a_usage_error(run, bad):
+    done = run(str(PASSING), *bad)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert ("--trials" if "--trials" in bad else "--seed") in done.stderr
+
+
+# ------------------------------------------------------------------ terminal width
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_text_fits_the_terminal_width(columns):
+    folder = Path(__file__).parents[1] / "data" / "samples"
+    for command in (["check", str(folder), "--verbose"], ["analyze", str(folder / "norway_roaming.yaml")]):
+        done = subprocess.run(
+            [sys.executable, "-m", "bidfit", *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": str(columns)},
+        )
+        lines = done.stdout.splitlines()
+        assert done.returncode in (0, 1) and len(lines) > 20
+        assert max(len(line) for line in lines) <= columns, max(lines, key=len)
+        if columns == 200:  # wide enough: nothing of the verdict table is split
+            assert max(len(line) for line in lines) > 100
+
+
+def test_a_passing_bid_is_one_line_and_a_failing_one_a_block(run):
+    lines = run(
+        str(Path(__file__).parents[1] / "data" / "samples"), env={"COLUMNS": "80"}
+    ).stdout.splitlines()
+    passing = [line for line in lines if line.startswith("[pass] ")]
+    assert len(passing) == 10
+    for line in passing:
+        assert len(line) <= 80 and "PASSES POLICY - the customer is" in line
+        following = lines[lines.index(line) + 1]
+        assert not following.startswith("  ")  # no figures or findings under a passing bid
+    assert sum(line.startswith("[FAIL] ") for line in lines) == 6
+
+
+def test_github_annotations_are_capped_most_important_first_with_a_closing_notice(run, tmp_path):
+    # Twelve failing copies of the failing case: 36 error findings, 12 notices, and a warning case.
+    text = (DATA / "failing.yaml").read_text(encoding="utf-8")
+    for k in range(12):
+        (tmp_path / f"deal{k:02d}.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "zz_at_risk.yaml").write_text(Path(AT_RISK).read_text(encoding="utf-8"), encoding="utf-8")
+    done = run(str(tmp_path), "--format", "github")
+    assert done.returncode == 1
+    commands, other = parse_github(done.stdout)
+    levels = [c["level"] for c in commands]
+    assert levels.count("error") == 10 and levels.count("warning") == 1 and levels.count("notice") == 10
+    # The errors shown are the first files' failing findings; the last notice says what was left out.
+    assert [c["file"] for c in commands if c["level"] == "error"][:3] == [str(tmp_path / "deal00.yaml")] * 3
+    closing = commands[-1]
+    assert closing["level"] == "notice" and closing["title"] == "bidfit: more findings"
+    assert closing["message"].startswith("26 errors, 3 notices not shown as annotations")
+    assert "at most 10 of each kind" in closing["message"]
+    assert other[-1].startswith("bidfit: FAILED: 25 bids in 13 files")
+
+
+def test_the_markdown_report_goes_to_the_github_step_summary(run, tmp_path):
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step\n", encoding="utf-8")
+    done = run(FAILING, "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 1
+    written = summary.read_text(encoding="utf-8")
+    assert written.startswith("# earlier step\n### bidfit check failed\n")  # appended, as GitHub asks
+    assert "| **FAILS POLICY** |" in written and "| passes policy |" in written
+    # Not set: nothing is written anywhere.
+    before = written
+    assert run(FAILING, "--format", "github").returncode == 1
+    assert summary.read_text(encoding="utf-8") == before
+
+
+def test_files_that_are_not_cases_are_skipped_and_said_so(run, tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: Proposals\nnav: [index.md]\n", encoding="utf-8")
+    (tmp_path / "policy.yaml").write_text("max_payback_years: 3\n", encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"name": "site"}\n', encoding="utf-8")
+    (tmp_path / "typo.yaml").write_text("name: Deal\nbids: []\n", encoding="utf-8")  # a case with problems
+    (tmp_path / "good.yaml").write_text(Path(PASSING).read_text(encoding="utf-8"), encoding="utf-8")
+    done = run(str(tmp_path))
+    assert done.returncode == 2  # the broken case is reported; the other files are not cases
+    for name in ("mkdocs.yml", "policy.yaml", "package.json"):
+        assert f"bidfit: note: {tmp_path / name}: not a case file, skipped" in done.stderr
+    assert "typo.yaml" in done.stderr and "not a case file" not in done.stderr.split("typo.yaml")[1][:40]
+    assert "3 files skipped (not case files)" in " ".join(done.stdout.split())
+    data = json.loads(run(str(tmp_path), "--format", "json").stdout)
+    assert [s["file"] for s in data["skipped"]] == [
+        str(tmp_path / n) for n in ("mkdocs.yml", "package.json", "policy.yaml")
+    ]
+    assert str(tmp_path / "mkdocs.yml") not in data["files"] and str(tmp_path / "good.yaml") in data["files"]
+    (tmp_path / "typo.yaml").unlink()
+    assert run(str(tmp_path)).returncode == 0

@@ -22,13 +22,18 @@ def test_version(cli):
 
 
 def test_analyze_prints_the_verdict_table_and_findings(cli):
-    done = cli("analyze", str(bidfit.sample_path("norway_roaming")))
+    done = cli("analyze", str(bidfit.sample_path("norway_roaming")), env={"COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     row_a = next(line for line in lines if line.startswith("Vendor A "))
-    assert "worse_off" in row_a and "EUR -1.53M" in row_a and "EUR -614k" in row_a and "EUR 136k" in row_a
+    assert (
+        "FAILS   worse off" in row_a
+        and "EUR -1.53M" in row_a
+        and "EUR -614k" in row_a
+        and "EUR 136k" in row_a
+    )
     row_b = next(line for line in lines if line.startswith("Competitor B "))
-    assert "better_off" in row_b and "EUR 343k" in row_b
+    assert "passes  better off" in row_b and "EUR 343k" in row_b
     assert "ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]" in done.stdout
     assert "no price fixes this" in " ".join(done.stdout.split())
 

@@ -39,7 +39,9 @@ def assert_shows(desk, expected_case, name="Vendor A"):
     assert desk.npv_text == f"{fmt.money(fresh.npv, cur)} at {rate} over {fresh.horizon_years} years"
     assert desk.npv_text in desk.figures.value
     assert desk.payback_text == fmt.years(fresh.payback_years) and desk.payback_text in desk.figures.value
-    assert fresh.verdict.upper().replace("_", " ") in desk.banner.value
+    words = "PASSES POLICY" if fresh.passes else "FAILS POLICY"
+    assert words in desk.banner.value
+    assert f"the customer is {fresh.verdict.replace('_', ' ')}" in desk.banner.value
     if fresh.errors:
         assert desk.policy_lines == ["Policy: fails", *(f"{f.code}: {f.message}" for f in fresh.errors)]
     else:
@@ -134,8 +136,9 @@ def test_apply_stores_the_changed_case_and_leaves_the_original(case):
 
 def test_the_desk_reads_in_a_terminal_and_as_html(case):
     desk = bidfit.desk(case, "Vendor A")
-    assert "WORSE OFF" in repr(desk) and "NPV EUR -1.53M" in repr(desk)
-    assert "WORSE OFF" in desk._repr_html_()
+    both = "FAILS POLICY"
+    assert both in repr(desk) and "the customer is worse off (NPV EUR -1.53M)" in repr(desk)
+    assert both in desk._repr_html_() and "the customer is worse off (NPV EUR -1.53M)" in desk._repr_html_()
 
 
 def point_x(desk):

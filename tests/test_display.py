@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
+import pandas as pd
 import pytest
 
 import bidfit
+import bidfit.studies.business_case
 from bidfit.present import view
 from bidfit.present.view import Banner, Findings, Heading, Paragraph, Table
 
@@ -40,7 +43,10 @@ def test_bid_html_has_banner_key_figures_flags_and_cash_flows(analysis):
     a = analysis.bids["Vendor A"]
     html = a._repr_html_()
     assert 'class="bidfit-verdict bidfit-worse_off"' in html and "#b00020" in html
-    assert "Vendor A (Our final-round quote): WORSE OFF - the customer is worse off" in html
+    assert (
+        "Vendor A (Our final-round quote): FAILS POLICY - recurring costs at or above the benefits in years 1-5; a loss over 5 years; and 2 more; the customer is worse off (NPV EUR -1.53M)"
+        in html
+    )
     for figure in ("EUR -1.53M at 8.0% over 5 years", "EUR 920k / EUR -614k", "EUR 520k / EUR 136k", "never"):
         assert figure in html
     assert "RUNNING_COST_EXCEEDS_REVENUE" in html and "(lever: recurring fees)" in html
@@ -53,7 +59,10 @@ def test_bid_text_repr_shows_the_same_figures(analysis):
         blocks = view.describe_bid(bid)
         assert_same_figures(blocks, repr(bid), bid._repr_html_())
     text = repr(analysis.bids["Vendor A"])
-    assert text.splitlines()[0] == "Vendor A (Our final-round quote): WORSE OFF - the customer is worse off"
+    assert " ".join(text.split("\n\n")[0].split()) == (
+        "Vendor A (Our final-round quote): FAILS POLICY - recurring costs at or above the benefits in "
+        "years 1-5; a loss over 5 years; and 2 more; the customer is worse off (NPV EUR -1.53M)"
+    )
     assert "ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]" in text
     # The cash-flow table: one row per year 0..5 with benefits, costs, net and cumulative.
     row1 = next(line for line in text.splitlines() if line.startswith("1 "))
@@ -69,7 +78,7 @@ def test_analysis_display(analysis):
         assert f">{escape(heading)}</th>" in html
     # The command line prints this same text: the verdict table, then findings.
     assert text.splitlines()[0].startswith("Norway long-tail signalling for Nordic operator")
-    assert "Competitor B  better_off    EUR 343k" in text
+    assert "Competitor B  passes  better off    EUR 343k" in text
 
 
 def test_case_html_lists_streams_bids_and_uncertainty(norway):
@@ -174,7 +183,8 @@ def every_result(case: bidfit.Case) -> list[object]:
     ]
 
 
-def test_every_result_type_shows_the_same_figures_as_text_and_html(norway):
+def test_every_result_type_shows_the_same_figures_as_text_and_html(norway, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "240")  # wide enough that no table cell wraps (tested apart)
     results = every_result(norway)
     assert {type(r).__name__ for r in results} >= {
         name
@@ -185,7 +195,7 @@ def test_every_result_type_shows_the_same_figures_as_text_and_html(norway):
         name = type(result).__name__
         assert isinstance(result, bidfit.results.base.Result), name
         text, html = repr(result), result._repr_html_()
-        assert 0 < len(text) < 4_000, (name, len(text))
+        assert 0 < len(text) < 6_000, (name, len(text))
         assert "<" not in text.replace("<=", ""), name  # plain text, no markup
         assert html.startswith('<div class="bidfit">') and html.endswith("</div>"), name
         assert_same_figures(result._blocks(), text, html)
@@ -213,9 +223,62 @@ def test_check_and_portfolio_displays(norway):
     assert text.splitlines()[0] == f"Review gate, invalid: {gate.summary_line()}"
     assert "Invalid input:" in text and "failing.yaml" in text
     failing = gate.entries[0]
-    assert "FAILS on" in repr(failing) and failing.what_it_takes_sentence in " ".join(repr(failing).split())
+    assert "FAILS POLICY" in repr(failing) and failing.what_it_takes_sentence in " ".join(
+        repr(failing).split()
+    )
     portfolio = bidfit.analyze_many([norway, norway])
     assert (
-        repr(portfolio).splitlines()[0]
-        == "Portfolio of 2 cases, 4 bids: 2 better_off, 0 at_risk, 2 worse_off"
+        " ".join(repr(portfolio).split("\n\n")[0].split())
+        == "Portfolio of 2 cases, 4 bids: 2 pass the policy, 2 fail; the customer is better off in 2, "
+        "at risk in 0, worse off in 2"
     )
+
+
+def test_every_result_shows_figures_in_their_units(norway):
+    for result in every_result(norway):
+        name = type(result).__name__
+        for shown in (repr(result), result._repr_html_()):
+            # No scientific notation, no snake-case verdict, no NaN: what a reader sees is formatted.
+            assert not re.search(r"\d\.\d+e[+-]\d\d", shown), name
+            assert "worse_off" not in shown.replace("bidfit-worse_off", ""), name
+            assert not re.search(r"\bnan\b", shown.lower()), name
+
+
+def test_summaries_keep_exact_figures_and_show_them_in_units(norway):
+    results = {type(r).__name__: r for r in every_result(norway)}
+    for name in ("Analysis", "Simulation"):
+        summary = results[name].summary
+        exact = summary.select_dtypes("number")
+        assert not exact.empty and type(exact) is pd.DataFrame  # computed from it: plain data again
+        shown = repr(summary)
+        assert "EUR -1.53M" in shown and not re.search(r"e\+0\d", shown), name
+        assert all(str(c) in shown for c in summary.columns), name  # no column cut
+
+
+@pytest.mark.parametrize("columns", [60, 80, 200])
+def test_every_result_fits_the_width(norway, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for result in every_result(norway):
+        widest = max(repr(result).splitlines(), key=len)
+        assert len(widest) <= columns, (type(result).__name__, widest)
+
+
+def test_a_wide_table_wraps_its_text_then_splits_its_columns():
+    from bidfit.present.text import render_table
+
+    header = ("Lever", "Now", "Needed", "What")
+    rows = [
+        ("scope", "Outbound roaming", "Outbound roaming, Outbound roaming Sweden", "adding the Sweden option")
+    ]
+    text = render_table(header, rows, "lrrl", width=60)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    # The long cells wrap within their columns: every word is still there, and the row takes more lines.
+    assert sorted(text.split()[len(header) + len(header) :]) == sorted(" ".join(rows[0]).split())
+    assert len(lines) > 3
+    narrow = render_table(
+        ("Bid", *(f"Figure {i}" for i in range(12))), [("A", *("EUR 1.5M",) * 12)], width=60
+    )
+    parts = narrow.split("\n\n")
+    assert len(parts) > 1 and all(part.startswith("Bid") for part in parts)  # each part repeats the key
+    assert max(len(line) for line in narrow.splitlines()) <= 60

@@ -203,7 +203,8 @@ def test_a_messy_workbook_reads_as_a_person_means_it(tmp_path):
             ),
         ],
     )
-    assert bidfit.load(path) == expected
+    with pytest.warns(bidfit.InputNote, match="sheet 'Read me' is not read"):
+        assert bidfit.load(path) == expected
 
 
 def test_bids_sheet_sets_vendor_scope_and_order(tmp_path):

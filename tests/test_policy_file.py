@@ -176,12 +176,13 @@ def test_raising_thin_margin_to_error_changes_the_exit_code(tmp_path):
     strict = write(tmp_path, "strict.toml", '[severity]\nTHIN_MARGIN = "error"\n')
     done = run("check", at_risk, "--policy", str(strict))
     assert done.returncode == 1, done.stderr
-    assert "[FAIL] Tight deal (Acme): WORSE OFF" in done.stdout
+    assert "[FAIL] Tight deal (Acme): FAILS POLICY - benefit headroom only 6%" in done.stdout
+    assert "the customer is at risk (NPV EUR 15k)" in " ".join(done.stdout.split())
     assert "ERROR THIN_MARGIN [lever: recurring fees]" in done.stdout
     # Lowering it again lets the bid through.
     lenient = write(tmp_path, "lenient.yaml", "severity:\n  THIN_MARGIN: info\n")
     done = run("check", at_risk, "--policy", str(lenient), "--fail-on", "warning")
-    assert done.returncode == 0 and "BETTER OFF" in done.stdout
+    assert done.returncode == 0 and "PASSES POLICY - the customer is at risk" in done.stdout
 
 
 def test_require_source_makes_missing_sources_fail(tmp_path):

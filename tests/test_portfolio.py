@@ -48,8 +48,10 @@ def test_samples_with_different_horizons():
     assert_same(portfolio, case_list)
     summary = portfolio.summary
     assert summary.shape[0] == 8
-    assert summary.loc[(1, "Norway long-tail signalling", "Vendor A"), "verdict"] == "worse_off"
-    assert portfolio.verdict_counts == {"better_off": 4, "at_risk": 1, "worse_off": 3}
+    assert summary.loc[(1, "Vendor A"), "verdict"] == "worse_off"
+    assert summary.loc[(1, "Vendor A"), "case"] == "Norway long-tail signalling"
+    assert portfolio.verdict_counts == {"better_off": 5, "at_risk": 1, "worse_off": 2}
+    assert summary["passes"].tolist().count(False) == 3
 
 
 @settings(max_examples=25, deadline=None)
@@ -69,3 +71,26 @@ def test_an_inconsistent_case_is_named():
 def test_empty_portfolio():
     empty = bidfit.analyze_many([])
     assert len(empty) == 0 and empty.summary.empty
+
+
+def test_summary_codes_and_case_ids():
+    case_list = [bidfit.load_sample(n) for n in bidfit.sample_names()]
+    portfolio = bidfit.analyze_many(case_list, ids=["a.yaml", "b.yaml", "c.yaml"])
+    summary = portfolio.summary
+    assert summary.index.names == ["case_id", "bid"]
+    assert summary.loc[("b.yaml", "Vendor A"), "codes"].split(",")[:2] == [
+        "RUNNING_COST_EXCEEDS_REVENUE",
+        "NEGATIVE_NPV",
+    ]
+    assert summary.loc[("b.yaml", "Vendor A"), "failing"] == ",".join(
+        f.code for f in portfolio.analyses[1].bids["Vendor A"].failing
+    )
+    assert summary.loc[("b.yaml", "Competitor B"), "failing"] == ""
+    assert list(summary.columns[:3]) == ["case", "currency", "vendor"]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(cases(), min_size=1, max_size=6))
+def test_random_portfolios_summary_mode_matches(case_list):
+    full = bidfit.analyze_many(case_list).summary
+    assert bidfit.analyze_many(case_list, keep="summary").summary.equals(full)

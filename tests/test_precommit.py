@@ -81,6 +81,11 @@ def proposals(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     )
     shutil.copy(DATA / "failing.yaml", repo / "failing.yaml")
     shutil.copy(DATA / "passing.yaml", repo / "passing.yaml")
+    # The rest of a real proposals repository: a YAML review policy and unrelated YAML and JSON.
+    (repo / "policies").mkdir()
+    (repo / "policies" / "review.yaml").write_text("max_payback_years: 4\nmin_benefit_cost_ratio: 1.1\n")
+    (repo / "mkdocs.yml").write_text("site_name: Proposals\nnav:\n  - index.md\n")
+    (repo / "package.json").write_text('{"name": "proposal-site", "private": true}\n')
     _git(repo, env, "init", "-q")
     _git(repo, env, "add", "-A")
     return repo, env
@@ -104,7 +109,8 @@ def test_the_hook_blocks_a_proposal_that_leaves_the_customer_worse_off(proposals
     assert "An unexpected error has occurred" not in output, output
     assert done.returncode == 1, output
     assert "Failed" in output and "exit code: 1" in output
-    assert "[FAIL] Overpriced (Our quote): WORSE OFF" in output
+    assert "[FAIL] Overpriced (Our quote): FAILS POLICY" in output
+    assert "the customer is worse off (NPV EUR -1.39M)" in output
     assert "ERROR RUNNING_COST_EXCEEDS_REVENUE [lever: recurring fees]" in output
 
 
@@ -114,3 +120,18 @@ def test_the_hook_lets_a_passing_proposal_through(proposals):
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "Passed" in output
+
+
+def test_the_hook_skips_yaml_that_is_not_a_case_and_still_blocks_a_failing_one(proposals):
+    repo, env = proposals
+    others = ("policies/review.yaml", "mkdocs.yml", "package.json")
+    done = _pre_commit(repo, env, "passing.yaml", *others)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Passed" in output
+    done = _pre_commit(repo, env, *others)  # nothing but other files changed: nothing to check
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = _pre_commit(repo, env, "failing.yaml", *others)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "[FAIL] Overpriced (Our quote): FAILS POLICY" in output

@@ -84,10 +84,10 @@ EDITS = {
     "fixed_broadband": (
         [
             (("USD",), "B", 1.1),
-            (("Rural subscriptions",), "K", 2),
-            (("FTTH urban", "Network maintenance"), "I", 0.08),
+            (("Rural subscriptions",), "J", 2),
+            (("FTTH urban", "Network maintenance"), "H", 0.08),
             (("Horizon",), "B", 8),
-            (("Urban subscriptions",), "F", -0.01),
+            (("Urban subscriptions",), "E", -0.01),
         ],
         {
             "fx.USD": 1.1,
@@ -99,9 +99,9 @@ EDITS = {
     ),
     "service_tiers": (
         [
-            (("Critical outages avoided",), "G", 0.4),
-            (("Gold", "Gold subscription"), "M", 0.1),
-            (("Silver", "Onboarding"), "J", 1),
+            (("Critical outages avoided",), "F", 0.4),
+            (("Gold", "Gold subscription"), "L", 0.1),
+            (("Silver", "Onboarding"), "I", 1),
         ],
         {"revenue.0.capture": 0.4, "bids.1.costs.1.escalation": 0.1, "bids.2.costs.0.year": 1},
     ),
@@ -216,7 +216,7 @@ def results_of(book, title: str) -> dict[str, Any]:
     return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(start + 1, start + 7)}
 
 
-FIXED_SHEETS = ["Summary", "Flags", "Pricing", "Inputs"]
+FIXED_SHEETS = ["Summary", "Flags", "Pricing", "Inputs", "Calculations"]
 
 
 def bid_titles(book) -> list[str]:
@@ -290,6 +290,56 @@ def test_the_summary_live_npv_and_checks_agree(lab, name):
     assert summary["E4"].value is True  # master check
 
 
+def live_checks(summary) -> dict[str, dict[str, Any]]:
+    """The Summary's live checks table: by bid, each header's value."""
+    top = next(c.row for c in summary["A"] if str(c.value).startswith("Live checks:")) + 1
+    labels = [c.value for c in summary[top] if c.value is not None]
+    table = {}
+    for row in summary.iter_rows(min_row=top + 1):
+        if row[0].value is None:
+            break
+        table[row[0].value] = {
+            label if label != "Check" else f"Check {labels[i - 1]}": row[i].value
+            for i, label in enumerate(labels)
+        }
+    return table
+
+
+@pytest.mark.parametrize("name", [*bidfit.sample_names(), "edge"])
+def test_the_summary_recomputes_irr_payback_and_the_break_even_figures_live(lab, name):
+    summary = values(lab["recalculated"][name])["Summary"]
+    analysis = bidfit.analyze(lab["cases"][name])
+    cur = analysis.case.currency
+    table = live_checks(summary)
+    assert list(table) == [r.name for r in analysis]
+    for result in analysis:
+        live = table[result.name]
+        assert all(v is True for k, v in live.items() if k.startswith("Check")), live
+        if sign_changes(result.flows.net) <= 1:
+            assert_same(live["IRR (live)"], result.irr, "n/a", f"{result.name} IRR")
+        assert_same(live["Payback [years] (live)"], result.payback_years, "never", "payback")
+        assert_same(
+            live["Discounted payback [years] (live)"], result.discounted_payback_years, "never", "payback"
+        )
+        assert_same(live[f"Break-even price [{cur}] (live)"], result.max_one_time_price, "", "price")
+        assert_same(live[f"Break-even fee [{cur}] (live)"], result.max_annual_fee, "", "fee")
+    assert summary["E4"].value is True  # the master check covers every check
+
+
+@pytest.mark.parametrize("name", bidfit.sample_names())
+def test_edited_inputs_turn_the_live_checks_false(lab, name):
+    key = f"{name}_edited"
+    summary = values(lab["recalculated"][key])["Summary"]
+    after = bidfit.analyze(lab["cases"][key])
+    cur = after.case.currency
+    for result in after:  # the live figures follow the edited inputs to the library's figures
+        live = live_checks(summary)[result.name]
+        assert_same(live[f"Break-even price [{cur}] (live)"], result.max_one_time_price, "", "price")
+        assert_same(live[f"Break-even fee [{cur}] (live)"], result.max_annual_fee, "", "fee")
+    checks = [v for row in live_checks(summary).values() for k, v in row.items() if k.startswith("Check")]
+    assert False in checks  # and no longer match the printed ones
+
+
 @pytest.mark.parametrize("name", bidfit.sample_names())
 def test_changing_input_cells_moves_the_results_to_the_library_values_for_the_changed_case(lab, name):
     key = f"{name}_edited"
@@ -347,7 +397,7 @@ def test_user_text_that_looks_like_a_formula_is_written_as_quoted_text(lab):
         "vendor": summary["B7"],
         "stream": inputs[f"A{row_of(inputs, INJECTED['stream'])}"],
         "item": bid_sheet[f"A{row_of(bid_sheet, INJECTED['item'])}"],
-        "source": inputs[f"N{row_of(inputs, INJECTED['stream'])}"],
+        "source": inputs[f"K{row_of(inputs, INJECTED['stream'])}"],
         "flag bid": flags["A2"],
     }
     for what, cell in cells.items():
@@ -379,7 +429,7 @@ def test_libreoffice_shows_the_injected_text_and_computes_nothing_from_it(lab):
     assert summary["B7"].value == INJECTED["vendor"]
     inputs = book["Inputs"]
     r = row_of(inputs, INJECTED["stream"])
-    assert inputs[f"N{r}"].value == INJECTED["source"]
+    assert inputs[f"K{r}"].value == INJECTED["source"]
     assert summary["E4"].value is True
     assert formula_errors(lab["paths"]["injected"], lab["recalculated"]["injected"]) == []
     assert_recalculated_like_library(book, lab["cases"]["injected"])
@@ -404,12 +454,26 @@ def test_the_report_has_summary_flags_pricing_inputs_and_one_sheet_per_bid():
     assert flags.max_row - 1 == sum(len(r.flags) for r in analysis)
     inputs = wb["Inputs"]
     stream = row_of(inputs, "Urban subscriptions")
-    assert inputs[f"N{stream}"].value == "Market model v3, urban take-up 18%"
+    assert inputs[f"K{stream}"].value == "Market model v3, urban take-up 18%"
     assert inputs.cell(stream + 0, 3).value == 3_200_000
-    assert {n for n in wb.defined_names} >= {"DiscountRate", "Horizon", "CaseCurrency", "FXRates"}
+    assert {n for n in wb.defined_names} >= {
+        "DiscountRate",
+        "Horizon",
+        "CaseCurrency",
+        "FXRates",
+        "CheckTolerance",
+    }
     sheet = wb["FTTH urban"]
-    formula = sheet.cell(row_of(sheet, "Urban subscriptions"), 5).value
-    assert formula.startswith("=IF(AND(E$4>='Inputs'!$I$") and "'Inputs'!$K$" in formula  # ramp from Inputs
+    line = row_of(sheet, "Urban subscriptions")
+    active, elapsed, ramp, growth = (
+        row_of(sheet, f"  Urban subscriptions: {what}")
+        for what in ("active (1) or not (0)", "years since the first", "ramp factor", "growth factor")
+    )
+    value = sheet.cell(line, 5).value
+    assert value == f"='Calculations'!$F$5*E{active}*E{ramp}*E{growth}"  # base * active * ramp * growth
+    assert sheet.cell(active, 5).value.startswith("=IF(AND(E$4>='Calculations'!$D$5,")
+    assert "'Inputs'!$J$" in sheet.cell(ramp, 5).value  # the ramp from Inputs
+    assert all(sheet.row_dimensions[r].hidden for r in (active, elapsed, ramp, growth))  # helpers hidden
 
 
 def test_the_inputs_register_lists_the_vendor_side_and_the_scope_options():
@@ -497,7 +561,7 @@ def test_analyze_writes_the_report_and_leaves_the_input_untouched(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Vendor A" in done.stdout and f"wrote {out}" in done.stdout  # the table is still printed
     assert (source.read_bytes(), source.stat().st_mtime_ns) == before
-    assert openpyxl.load_workbook(out).sheetnames[:4] == FIXED_SHEETS
+    assert openpyxl.load_workbook(out).sheetnames[:5] == FIXED_SHEETS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "report.xlsx"]  # no temp files
 
 
@@ -540,3 +604,120 @@ def test_the_saved_report_is_a_safe_workbook_bidfit_itself_would_accept(tmp_path
     )
     check_workbook_file(path)
     assert zipfile.is_zipfile(io.BytesIO(path.read_bytes()))
+
+
+# --------------------------------------------------------------------------
+# the FAST standard: named inputs, one formula per row, small formulas
+# --------------------------------------------------------------------------
+
+
+def every_sample_report() -> list[tuple[str, Any]]:
+    reports = []
+    for name in bidfit.sample_names():
+        reports.append((name, priced_report(bidfit.analyze(bidfit.load_sample(name)))))
+    reports.append(("edge", priced_report(bidfit.analyze(edge_case()))))
+    return reports
+
+
+def formulas_of(wb) -> list[tuple[str, Any]]:
+    return [
+        (ws.title, cell)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+
+
+def test_no_formula_holds_a_number_other_than_0_and_1():
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    counted = 0
+    for name, wb in every_sample_report():
+        for title, cell in formulas_of(wb):
+            counted += 1
+            numbers = [
+                t.value
+                for t in Tokenizer(cell.value).items
+                if t.type == Token.OPERAND and t.subtype == Token.NUMBER and t.value not in ("0", "1")
+            ]
+            assert numbers == [], f"{name} {title}!{cell.coordinate}: {cell.value}"
+        for ws in wb.worksheets:  # conditional formats too
+            for rules in ws.conditional_formatting:
+                for rule in rules.rules:
+                    assert not re.search(r"(?<![A-Z$])\d", " ".join(rule.formula).replace("TRUE", "")) or all(
+                        re.fullmatch(r"\$?[A-Z]+\$?\d+=(TRUE|FALSE)", f) for f in rule.formula
+                    )
+    assert counted > 2000
+
+
+def test_each_row_of_a_bid_sheet_uses_one_formula_across_its_years():
+    from openpyxl.formula.translate import Translator
+
+    rows = 0
+    for name, wb in every_sample_report():
+        for title in bid_titles(wb):
+            ws = wb[title]
+            years = [c.column for c in ws[4][2:] if isinstance(c.value, int)]
+            assert years and years[0] == 3
+            for row in ws.iter_rows(min_row=5):
+                cells = [row[col - 1] for col in years if row[col - 1].data_type == "f"]
+                if not cells:
+                    continue
+                assert len(cells) == len(years), (
+                    f"{name} {title} row {row[0].row}: a year without its formula"
+                )
+                first = cells[0]
+                for cell in cells[1:]:
+                    expected = Translator(first.value, origin=first.coordinate).translate_formula(
+                        cell.coordinate
+                    )
+                    assert cell.value == expected, (
+                        f"{name} {title}!{cell.coordinate}: {cell.value} != {expected}"
+                    )
+                rows += 1
+                # Short formulas: a group total adds one short term per line item.
+                terms = first.value.split("+'")
+                assert max(map(len, terms)) <= 100, f"{name} {title}!{first.coordinate}: {first.value}"
+    assert rows > 100
+
+
+def test_inputs_hold_only_inputs_and_calculations_hold_only_formulas():
+    wb = priced_report(bidfit.analyze(edge_case()))
+    inputs, calculations = wb["Inputs"], wb["Calculations"]
+    assert [t for t, c in formulas_of(wb) if t == "Inputs"] == []  # no calculated cell among the inputs
+    stream = row_of(calculations, "Base")
+    assert [calculations.cell(stream, c).data_type for c in range(3, 7)] == ["f"] * 4
+    care = row_of(calculations, "Full", "Care")
+    # Care is a recurring fee priced as a percent of the one-time Hw and Install: linked to the price.
+    assert [calculations.cell(care, c).value for c in (7, 8, 9)] == [
+        "=IF('Inputs'!$D$25=\"one_time\",1,0)".replace("25", str(row_of(inputs, "Full", "Care"))),
+        f"=IF(AND('Inputs'!$D${row_of(inputs, 'Full', 'Care')}<>\"one_time\",'Inputs'!$G${row_of(inputs, 'Full', 'Care')}<>\"\"),1,0)",
+        f"=1-G{care}-H{care}",
+    ]
+
+
+def test_fonts_alignment_and_helper_rows_as_a_reviewer_sees_them():
+    from bidfit.present.report.cells import FONT_NAME
+
+    wb = priced_report(bidfit.analyze(edge_case()))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    assert cell.font.name == FONT_NAME, f"{ws.title}!{cell.coordinate}"
+                if cell.value in ("n/a", "never", "none"):
+                    assert cell.alignment.horizontal == "right", f"{ws.title}!{cell.coordinate}"
+    for title in bid_titles(wb):
+        ws = wb[title]
+        helpers = [c.row for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("  ")]
+        assert helpers and all(
+            ws.row_dimensions[r].hidden and ws.row_dimensions[r].outline_level == 1 for r in helpers
+        )
+        results = row_of(ws, "Results (live)")
+        assert ws.cell(results + 2, 2).alignment.horizontal == "right"  # IRR, n/a when there is none
+    summary_titles = [c.title.tx.rich.p[0].r[0].t for c in wb["Summary"]._charts]
+    assert all(len(t) <= 45 for t in summary_titles), summary_titles  # one line over the chart
+    for ws in wb.worksheets:  # every sheet prints one page wide with its header repeated
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight in (0, 1)
+        assert ws.print_title_rows

@@ -133,14 +133,14 @@ def test_what_it_takes_has_a_row_per_lever_for_each_failing_bid(sheets, name):
     found = blocks(sheets[name])
     for result in bidfit.analyze(case):
         rows = by_label(found[result.name])
-        if result.verdict != "worse_off":
+        if result.passes:
             assert "Lever" not in rows and not any(lever in rows for lever in LEVERS)
             continue
         wit = bidfit.what_it_takes(case, result.name)
         assert not wit.passes_now  # every failing sample bid has a lever to pull
-        assert rows["Lever"] == ("Lever", "Now", "Needed", "Change", "Unit", "In words", None)
+        assert rows["Lever"][:7] == ("Lever", "Now", "Needed", "Change", "Unit", "In words", None)
         for change, lever in zip(wit.changes, LEVERS, strict=True):
-            _, now, needed, relative, unit, words, _ = rows[lever]
+            _, now, needed, relative, unit, words = rows[lever][:6]
             assert words == change.text
             for shown, value in ((now, change.now), (needed, change.needed)):
                 if value is None:
@@ -180,6 +180,7 @@ def test_the_norway_sheet_says_there_is_no_deal_room_and_recommends_sweden_and_d
         "Vendor accepts",
         "Recommended",
         "Scope",
+        "Passes policy",
     )
     table = vendor_a[header + 1 : header + 5]
     assert [r[0] for r in table] == ["Sweden + Denmark", "Sweden", "Denmark", "(base offer)"]
@@ -187,8 +188,9 @@ def test_the_norway_sheet_says_there_is_no_deal_room_and_recommends_sweden_and_d
     assert table[0][6] == "Outbound roaming, Outbound roaming Sweden, Outbound roaming Denmark"
     options = bidfit.scope_options(bidfit.load_sample("norway_roaming"), "Vendor A")
     expected = {" + ".join(r["options"]) or "(base offer)": r for r in options.rows}
-    for label, npv, verdict, margin, accepts, _, _ in table:
+    for label, npv, verdict, margin, accepts, _, _, passes in table:
         assert same(npv, expected[label]["npv"]) and verdict == expected[label]["verdict"]
+        assert passes == ("yes" if expected[label]["passes"] else "no")
         assert same(margin, expected[label]["vendor_margin"]) and accepts == "yes"
     assert vendor_a[header + 5][0].startswith("Recommended: Sweden + Denmark (customer NPV EUR 1.64M")
     # Competitor B gives no vendor side and passes: no floor, no what-it-takes table.

@@ -87,7 +87,8 @@ def test_thin_margin_against_the_policy_ratio_is_an_error():
     # B/C = 248.685 / 150 = 1.66 < 2.0; the price must fall to PV_B / 2 = 124.34.
     a = priced(150, policy=Policy(min_benefit_cost_ratio=2.0))
     flag = a.flag("THIN_MARGIN")
-    assert flag.severity == "error" and a.verdict == "worse_off"
+    # The customer still gains (NPV > 0) but with little headroom: at risk, and failing the policy.
+    assert flag.severity == "error" and a.verdict == "at_risk" and a.npv > 0 and not a.passes
     assert flag.figures["price_limit"] == pytest.approx(PV_B / 2)
     assert "Benefits are 1.66x the lifetime cost; the policy asks for at least 2.00x" in flag.message
 
@@ -136,14 +137,19 @@ def test_missing_source_is_info_unless_the_policy_requires_sources():
     assert a.flag("MISSING_SOURCE").severity == "info"
     assert "revenue 'Sales', cost 'Kit'" in a.flag("MISSING_SOURCE").message
     strict = priced(100, policy=Policy(require_source=True))
-    assert strict.flag("MISSING_SOURCE").severity == "error" and strict.verdict == "worse_off"
+    # A missing source fails the policy; the customer's economics are unchanged.
+    assert strict.flag("MISSING_SOURCE").severity == "error" and not strict.passes
+    assert strict.verdict == a.verdict == "better_off"
 
 
 def test_policy_can_raise_or_lower_severity():
     raised = priced(230, policy=Policy(severity={"THIN_MARGIN": "error"}))
-    assert raised.flag("THIN_MARGIN").severity == "error" and raised.verdict == "worse_off"
+    assert raised.flag("THIN_MARGIN").severity == "error" and not raised.passes
+    assert raised.verdict == "at_risk"
+    # Lowering a severity changes the policy outcome, never the customer's economics.
     lowered = priced(300, policy=Policy(severity={"NEGATIVE_NPV": "warning", "NO_PAYBACK": "info"}))
-    assert lowered.flag("NEGATIVE_NPV").severity == "warning" and lowered.verdict == "at_risk"
+    assert lowered.flag("NEGATIVE_NPV").severity == "warning" and lowered.passes
+    assert lowered.npv < 0 and lowered.verdict == "worse_off"
 
 
 def test_flags_are_sorted_most_severe_first(norway):
@@ -172,3 +178,18 @@ def test_scope_lever_when_neither_price_nor_fee_alone_suffices():
     )
     assert a.flag("NEGATIVE_NPV").lever == "scope"
     assert "widen the scope" in a.flag("NEGATIVE_NPV").message
+
+
+def test_a_min_margin_without_vendor_costs_is_said_not_checked():
+    bid = {"name": "A", "min_margin": 0.15, "costs": [{"name": "Kit", "kind": "one_time", "amount": 100}]}
+    a = analyse(bids=[bid])
+    flag = a.flag("MARGIN_NOT_CHECKED")
+    assert flag is not None and flag.severity == "info" and flag.lever == "evidence"
+    assert flag.figures == {"min_margin": 0.15}
+    assert "at least 15%, but gives no vendor_costs" in flag.message
+    assert a.deal_room is None and a.passes and a.verdict == "better_off"
+    # With the vendor's delivery costs the margin is checked (the deal room) and nothing is said.
+    checked = dict(bid, vendor_costs=[{"name": "Build", "kind": "one_time", "amount": 50}])
+    b = analyse(bids=[checked])
+    assert b.flag("MARGIN_NOT_CHECKED") is None and b.deal_room is not None
+    assert b.deal_room.min_margin == 0.15

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         what_it_takes,
     )
     from bidfit.studies.sensitivity import Sensitivity, sensitivity
-    from bidfit.studies.simulation import simulate
+    from bidfit.studies.simulation import merge_simulations, simulate
 
 # Loaded on first use, so that `import bidfit` (and the review gate's cold start) stays light.
 _LAZY = {
@@ -66,6 +66,7 @@ _LAZY = {
     "SimulatedBid": "bidfit.results.simulation",
     "Simulation": "bidfit.results.simulation",
     "simulate": "bidfit.studies.simulation",
+    "merge_simulations": "bidfit.studies.simulation",
 }
 
 
@@ -121,6 +122,7 @@ __all__ = [
     "finance",
     "load",
     "load_sample",
+    "merge_simulations",
     "pricing_room",
     "sample_names",
     "sample_path",

@@ -341,7 +341,9 @@ class Desk:
         bid = self.analysis.bids[self.bid]
         others = [b for name, b in self.analysis.bids.items() if name != self.bid]
         self.deal = self._deal_map(bid, others)
-        self.banner.value = _banner_html(bid.verdict, self.headline)
+        from bidfit.present.view import outcome_colour
+
+        self.banner.value = _banner_html(outcome_colour(bid.verdict, bid.passes), self.headline)
         rows = [
             ("NPV", self.npv_text),
             ("Payback", self.payback_text),

@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning", "info"]
-"""How serious a finding is: an ``error`` makes the bid ``worse_off``; warnings make it ``at_risk``."""
+"""How serious a finding is for the review policy: a bid fails the policy on an ``error``
+(or, with ``fail_on='warning'``, on a warning too). The customer's economics (the verdict)
+are a separate answer: see :func:`bidfit.results.analysis.verdict_of`."""
 
 Lever = Literal["price", "recurring_fees", "scope", "benefit", "term", "evidence"]
 """What the bid team can change: the one-time price, the recurring fees, the
@@ -53,6 +55,7 @@ FLAG_CODES: dict[str, str] = {
     "MISSING_SOURCE": "An input figure does not say where it came from.",
     "HIGH_LOSS_PROBABILITY": "In simulation, the chance the customer is worse off exceeds the policy's maximum.",
     "NO_DEAL_ROOM": "No price satisfies both the customer's ceiling and the vendor's floor.",
+    "MARGIN_NOT_CHECKED": "The bid sets min_margin but gives no vendor_costs, so the vendor's margin is not checked.",
     "WHAT_IT_TAKES": "The smallest change of each lever that makes a failing bid pass (see bidfit.what_it_takes).",
 }
 
@@ -66,7 +69,8 @@ class Flag:
     code : str
         Stable identifier, one of :data:`FLAG_CODES`.
     severity : {'error', 'warning', 'info'}
-        ``error`` means the customer is worse off; ``warning`` means at risk.
+        ``error`` fails the review policy; ``warning`` fails it only with
+        ``fail_on='warning'``; ``info`` never does.
     message : str
         The finding in the customer's terms, with the figures behind it and
         what would fix it.
@@ -75,6 +79,10 @@ class Flag:
     figures : dict
         The numbers behind the message [case currency, years or fractions],
         for tools that want them without parsing text.
+    summary : str
+        The finding in a few words with its figure, for a headline:
+        ``'payback 5.3 years, the policy allows 5'``. Empty: the code's
+        description in :data:`FLAG_CODES` stands in.
     """
 
     code: str
@@ -82,6 +90,12 @@ class Flag:
     message: str
     lever: Lever | None = None
     figures: dict[str, float | None] = field(default_factory=dict, compare=False)
+    summary: str = field(default="", compare=False)
+
+    @property
+    def short(self) -> str:
+        """:attr:`summary`, or the code's description when the finding has none."""
+        return self.summary or FLAG_CODES.get(self.code, self.code).rstrip(".")
 
     def __str__(self) -> str:
         return f"{self.severity.upper()} {self.code}: {self.message}"

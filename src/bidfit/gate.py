@@ -19,8 +19,9 @@ nothing extra.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Literal
 from bidfit.assess.analysis import analyze_many
 from bidfit.errors import InputError, Problem
 from bidfit.flags import FAILING_SEVERITIES, Flag, by_severity
-from bidfit.io import CASE_SUFFIXES, find_case_files, load
+from bidfit.io import CASE_SUFFIXES, find_case_files, load, not_a_case
 from bidfit.model.case import Case, Policy
 from bidfit.results.analysis import HEADLINE_FIGURES, Analysis, BidAnalysis, Verdict
 from bidfit.results.base import Blocks, Result
@@ -41,6 +42,8 @@ __all__ = [
     "DEAL_ROOM_FIGURES",
     "FAIL_ON",
     "FIGURES",
+    "GATE_SEED",
+    "GATE_TRIALS",
     "BidCheck",
     "CheckResult",
     "bid_figures",
@@ -49,6 +52,13 @@ __all__ = [
 ]
 
 FailOn = Literal["error", "warning"]
+
+GATE_TRIALS = 20_000
+"""Simulated futures per case when the gate checks the policy's ``max_loss_probability``."""
+
+GATE_SEED = 0
+"""Seed of those simulations, so that the gate gives the same answer every time."""
+
 FAIL_ON: tuple[FailOn, ...] = ("error", "warning")
 """Levels at which a bid fails the gate: on an error finding, or on a warning or worse."""
 
@@ -149,6 +159,15 @@ class CheckResult(Result):
         The level at which a bid fails.
     policy : Policy, optional
         The policy applied over each case's own policy, if any.
+    trials, seed : int
+        The simulations' trials per case and seed (for ``max_loss_probability``).
+    simulated : tuple of str
+        The files whose cases were simulated.
+    skipped : dict of str to str
+        Files given (or found in a folder) that are not case files, with the
+        reason: a YAML or JSON file with none of a case's top-level keys (a
+        policy, ``mkdocs.yml``), a workbook with none of a case's sheets. They
+        are not in ``files`` and never fail the check.
     """
 
     entries: tuple[BidCheck, ...]
@@ -156,6 +175,10 @@ class CheckResult(Result):
     files: tuple[str, ...]
     fail_on: FailOn = "error"
     policy: Policy | None = None
+    trials: int = GATE_TRIALS
+    seed: int = GATE_SEED
+    simulated: tuple[str, ...] = ()
+    skipped: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> tuple[BidCheck, ...]:
@@ -190,7 +213,7 @@ class CheckResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per bid checked (index: file, bid): case, vendor, verdict, ``passed``,
+        """One row per bid checked (index: file, bid): case, vendor, currency, verdict, ``passed``,
         ``failures`` (the failing codes) and the figures of :data:`FIGURES` [currency, years,
         1/year or fraction; NaN where a figure does not exist]."""
         import pandas as pd
@@ -201,6 +224,7 @@ class CheckResult(Result):
                 "bid": e.bid,
                 "case": e.case,
                 "vendor": e.vendor,
+                "currency": e.currency,
                 "verdict": e.verdict,
                 "passed": e.passed,
                 "failures": ", ".join(f.code for f in e.failures),
@@ -208,9 +232,11 @@ class CheckResult(Result):
             }
             for e in self.entries
         ]
-        columns = ["file", "bid", "case", "vendor", "verdict", "passed", "failures", *FIGURES]
+        columns = ["file", "bid", "case", "vendor", "currency", "verdict", "passed", "failures", *FIGURES]
+        from bidfit.results.frames import summary_frame
+
         frame = pd.DataFrame(rows, columns=columns).set_index(["file", "bid"])
-        return frame.astype(dict.fromkeys(FIGURES, float))
+        return summary_frame(frame.astype(dict.fromkeys(FIGURES, float)), None)
 
     def _blocks(self) -> Blocks:
         from bidfit.present.view import describe_check
@@ -227,6 +253,15 @@ class CheckResult(Result):
         if self.problems:
             n_bad = len(self.problems)
             text += f"; {n_bad} input file{'s' if n_bad != 1 else ''} invalid"
+        if self.skipped:
+            n_skip = len(self.skipped)
+            text += f"; {n_skip} file{'s' if n_skip != 1 else ''} skipped (not case files)"
+        if self.simulated:
+            n_sim = len(self.simulated)
+            text += (
+                f"; loss probability from {self.trials:,} simulated futures per case, seed {self.seed} "
+                f"({n_sim} case{'s' if n_sim != 1 else ''})"
+            )
         return text
 
 
@@ -234,6 +269,10 @@ def check(
     paths: PathLike | Iterable[PathLike],
     policy: Policy | PathLike | None = None,
     fail_on: FailOn = "error",
+    *,
+    trials: int = GATE_TRIALS,
+    seed: int = GATE_SEED,
+    jobs: int = 1,
 ) -> CheckResult:
     """Check case files against a review policy, as ``bidfit check`` does.
 
@@ -252,6 +291,15 @@ def check(
         entries are merged over the case's, code by code.
     fail_on : {'error', 'warning'}
         A bid fails on an error finding (default), or also on a warning.
+    trials : int
+        Simulated futures per case whose policy sets ``max_loss_probability``
+        and that has uncertain inputs [trials], >= 1.
+    seed : int
+        Seed of those simulations: the same seed gives the same answer.
+    jobs : int
+        Local processes that load and analyse the files, in groups of
+        consecutive files [processes], >= 1; the result is the same whatever
+        the number. Worth it for folders of hundreds of files.
 
     Returns
     -------
@@ -265,7 +313,7 @@ def check(
         If the policy file is invalid (case files never raise: their problems
         are recorded in the result).
     ValueError
-        If ``fail_on`` is not ``'error'`` or ``'warning'``.
+        If ``fail_on`` is not ``'error'`` or ``'warning'``, or ``jobs`` is not a whole number >= 1.
 
     Examples
     --------
@@ -281,29 +329,87 @@ def check(
     """
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number of processes >= 1, not {jobs!r}")
     override = _as_policy(policy)
     files = find_case_files(paths)
+    # Groups of consecutive files, the same whatever the number of processes: a file's report
+    # never depends on how the folder was split (see _GROUP_FILES).
+    groups = [files[i : i + _GROUP_FILES] for i in range(0, len(files), _GROUP_FILES)] or [[]]
+    task = functools.partial(_check_files, override=override, fail_on=fail_on, trials=trials, seed=seed)
+    if jobs == 1 or len(groups) < 2:
+        parts = [task(group) for group in groups]
+    else:
+        parts = _in_processes(task, groups, jobs)
+    entries: list[BidCheck] = []
+    problems: dict[str, tuple[Problem, ...]] = {}
+    simulated: list[str] = []
+    skipped: dict[str, str] = {}
+    for part in parts:
+        entries += part[0]
+        problems |= part[1]
+        simulated += part[2]
+        skipped |= part[3]
+    return CheckResult(
+        entries=tuple(entries),
+        problems=problems,
+        files=tuple(str(p) for p in files if str(p) not in skipped),
+        skipped=skipped,
+        fail_on=fail_on,
+        policy=override,
+        trials=trials,
+        seed=seed,
+        simulated=tuple(simulated),
+    )
+
+
+_Checked = tuple[list["BidCheck"], dict[str, tuple[Problem, ...]], list[str], dict[str, str]]
+
+
+def _check_files(
+    files: list[Path], override: Policy | None, fail_on: FailOn, trials: int, seed: int
+) -> _Checked:
+    """Load, analyse and judge ``files``: their entries, input problems, simulated files and the files
+    skipped as not cases (with the reason), in order."""
     cases: list[tuple[str, Case]] = []
     problems: dict[str, tuple[Problem, ...]] = {}
+    skipped: dict[str, str] = {}
     for path in files:
         try:
             cases.append((str(path), _prepare(path, override)))
         except InputError as error:
+            # Only a file that does not load is asked whether it is a case at all.
+            reason = not_a_case(path) if path.is_file() else None
+            if reason is not None:
+                skipped[str(path)] = reason
+                continue
             problems[str(path)] = tuple(p if p.file else p.in_file(str(path)) for p in error.problems)
-    # Every valid case at once: one stacked run of the finance kernel for the whole folder.
-    portfolio = analyze_many(case for _, case in cases)
+    # Every valid case at once: one stacked run of the finance kernel for the whole group of files.
+    portfolio = analyze_many((case for _, case in cases), ids=[file for file, _ in cases])
     entries = [
         _entry(file, case, bid, fail_on)
         for (file, case), analysis in zip(cases, portfolio, strict=True)
-        for bid in _with_loss_probability(case, analysis)
+        for bid in _with_loss_probability(case, analysis, trials, seed)
     ]
-    return CheckResult(
-        entries=tuple(entries),
-        problems=problems,
-        files=tuple(str(p) for p in files),
-        fail_on=fail_on,
-        policy=override,
-    )
+    return entries, problems, [file for file, case in cases if _simulates(case)], skipped
+
+
+_GROUP_FILES = 32
+"""Files analysed together in one stacked run. Fixed, so that a report is the same for any
+``jobs``: a bid's figures do not depend on the bids stacked with it, except the last bits of
+an IRR whose flows change sign several times, which are solved in batches."""
+
+
+def _in_processes(
+    task: Callable[[list[Path]], _Checked], groups: list[list[Path]], jobs: int
+) -> list[_Checked]:
+    """``task`` on each group of files in ``jobs`` local processes; the results in order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # no state of this process is inherited
+    with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), mp_context=context) as pool:
+        return list(pool.map(task, groups))
 
 
 def _as_policy(policy: Policy | PathLike | None) -> Policy | None:
@@ -352,26 +458,24 @@ def _prepare(path: Path, override: Policy | None) -> Case:
     return case
 
 
-GATE_TRIALS = 20_000
-"""Simulated futures per case when the gate checks the policy's ``max_loss_probability``."""
-
-GATE_SEED = 0
-"""Seed of those simulations, so that the gate gives the same answer every time."""
+def _simulates(case: Case) -> bool:
+    """True when the gate simulates the case: its policy limits the loss probability and it has uncertainty."""
+    return bool(case.uncertainty) and case.policy.max_loss_probability is not None
 
 
-def _with_loss_probability(case: Case, analysis: Analysis) -> list[BidAnalysis]:
+def _with_loss_probability(case: Case, analysis: Analysis, trials: int, seed: int) -> list[BidAnalysis]:
     """The bids, with ``HIGH_LOSS_PROBABILITY`` where the policy limits it and the case has uncertainty.
 
-    The gate simulates :data:`GATE_TRIALS` futures (seed :data:`GATE_SEED`)
-    only for such cases; every other case is judged on its deterministic
-    figures alone.
+    The gate simulates ``trials`` futures (seed ``seed``; by default
+    :data:`GATE_TRIALS` and :data:`GATE_SEED`) only for such cases; every
+    other case is judged on its deterministic figures alone.
     """
     bids = list(analysis)
-    if not case.uncertainty or case.policy.max_loss_probability is None:
+    if not _simulates(case):
         return bids
     from bidfit.studies.simulation import simulate
 
-    simulated = simulate(case, trials=GATE_TRIALS, seed=GATE_SEED)
+    simulated = simulate(case, trials=trials, seed=seed, keep="summary")
     out = []
     for bid in bids:
         flags = bid.flags + simulated.bids[bid.name].flags

@@ -30,7 +30,17 @@ from bidfit import Analysis, Bid, BidAnalysis, Case, CostItem, InputError, Reven
 from bidfit.model.fields import MAX_AMOUNT, MAX_FX_RATE, MAX_GROWTH, MIN_DISCOUNT_RATE
 
 CPU_SECONDS, PEAK_MB = 20, 400  # generous bounds for one small case in one child process
-VERDICT_WORDS = ("BETTER OFF", "AT RISK", "WORSE OFF", "PASSED", "FAILED", "better_off", "worse_off")
+VERDICT_WORDS = (
+    "PASSES POLICY",
+    "FAILS POLICY",
+    "better off",
+    "at risk",
+    "worse off",
+    "PASSED",
+    "FAILED",
+    "better_off",
+    "worse_off",
+)
 
 
 def small_case(**changes: Any) -> dict[str, Any]:

@@ -4,8 +4,9 @@ the finance kernel, the break-even metrics and the rules."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -13,16 +14,27 @@ import numpy.typing as npt
 from bidfit._format import money
 from bidfit.assess import rules
 from bidfit.assess.dealroom import customer_ceiling, deal_room
-from bidfit.build.cashflows import BidCashflows, build_cashflows
+from bidfit.build.cashflows import BidCashflows, build_cashflows, build_stacked
 from bidfit.build.checks import nonfinite_problems
 from bidfit.errors import InputError, Problem
+from bidfit.flags import SEVERITIES
 from bidfit.kernel import breakeven, finance
 from bidfit.model.base import FIELD_HINTS
 from bidfit.model.case import Case
 from bidfit.model.references import require_consistent
-from bidfit.results.analysis import Analysis, BidAnalysis, Portfolio
+from bidfit.results.analysis import (
+    ECONOMIC_WARNINGS,
+    Analysis,
+    BidAnalysis,
+    Portfolio,
+    portfolio_frame,
+    portfolio_row,
+)
 
-__all__ = ["Figures", "analyze", "analyze_many", "assess", "kernel", "measure"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Figures", "analyze", "analyze_many", "assess", "kernel", "measure", "stacked_kernel"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -63,8 +75,13 @@ class Figures:
         Total one-time cost as quoted [currency].
     annual_fee : ndarray
         Recurring cost of the first year that has one [currency/year].
+    pv_linked_fees : ndarray
+        PV of the recurring fees priced as a percent of one-time items [currency].
+    lifetime_cost : ndarray
+        Undiscounted total of all costs [currency].
     max_one_time_price, max_annual_fee : ndarray
-        Break-even price [currency] and fee [currency/year] (see :mod:`bidfit.kernel.breakeven`).
+        Break-even price [currency], the fees linked to the price following it, and
+        break-even fee [currency/year] (see :mod:`bidfit.kernel.breakeven`).
     benefit_headroom : ndarray
         Share the benefits may fall before NPV turns negative [fraction].
     """
@@ -83,6 +100,8 @@ class Figures:
     max_one_time_price: FloatArray
     max_annual_fee: FloatArray
     benefit_headroom: FloatArray
+    pv_linked_fees: FloatArray
+    lifetime_cost: FloatArray
 
     def __len__(self) -> int:
         return int(self.npv.size)
@@ -117,7 +136,10 @@ def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> Figures:
 
     Horizons may differ: shorter series are padded with years of zero flow,
     which changes none of the figures. Everything runs on stacked 2-D arrays,
-    so a portfolio of thousands of bids costs a few array operations.
+    so a portfolio of thousands of bids costs a few array operations. A bid's
+    figures are those of the bid alone, whatever the other bids: sums over
+    years run on the unpadded arrays of the bids of one horizon, and IRRs
+    among bids of the same shape (see :func:`stacked_kernel`).
 
     Parameters
     ----------
@@ -142,7 +164,7 @@ def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> Figures:
     """
     m = len(flows)
     n = max(f.years.size for f in flows)
-    series = np.zeros((6, m, n))
+    series = np.zeros((7, m, n))
     horizons = np.empty(m, dtype=int)
     for i, f in enumerate(flows):
         series[:, i, : f.years.size] = (
@@ -152,15 +174,59 @@ def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> Figures:
             f.one_time_costs,
             f.recurring_costs,
             f.revenue_pool,
+            f.linked_fees,
         )
         horizons[i] = f.years.size - 1
+    return stacked_kernel(rates, series, horizons)
+
+
+def stacked_kernel(rates: npt.ArrayLike, series: FloatArray, horizons: npt.NDArray[np.int64]) -> Figures:
+    """The finance figures of ``m`` bids from their yearly totals, stacked.
+
+    Parameters
+    ----------
+    rates : array_like, shape (m,) or scalar
+        Each bid's discount rate [1/year].
+    series : ndarray, shape (7, m, n)
+        Per bid and year: net flow, benefits, costs, one-time costs, recurring
+        costs, revenue pool, fees linked to the price [currency]; zeros after
+        a bid's horizon.
+    horizons : ndarray of int, shape (m,)
+        Each bid's horizon [years].
+
+    Returns
+    -------
+    Figures
+        As :func:`kernel`. Each bid's figures are those of the bid alone, bit
+        for bit, except the IRR of flows that change sign several times, which
+        :func:`bidfit.kernel.finance.irr` solves in batches: equal to about 1e-15
+        relative, the last bits depending on the rows solved with it.
+
+    Examples
+    --------
+    >>> series = np.zeros((7, 1, 3)); series[0] = series[2] = [[-100.0, 60.0, 60.0]]
+    >>> float(stacked_kernel(0.1, series, np.array([2])).npv[0].round(4))
+    4.1322
+    """
+    m = series.shape[1]
     rate = np.broadcast_to(np.asarray(rates, dtype=float), (m,))
-    present = np.asarray(finance.npv(np.tile(rate, 6), series.reshape(6 * m, n))).reshape(6, m)
-    pv_net, pv_b, pv_c, pv_ot, pv_r, pv_pool = present
+    # Sums over a bid's years run per horizon on unpadded arrays: the same arithmetic as for
+    # the bid alone, whatever the other bids (a row's sum never depends on the rows beside it).
     net, recurring = series[0], series[4]
-    price = series[3].sum(axis=1)
     paying = recurring > 0
     fee = np.where(paying.any(axis=1), recurring[np.arange(m), paying.argmax(axis=1)], 0.0)
+    present, price, lifetime_cost, max_fee = np.empty((7, m)), np.empty(m), np.empty(m), np.empty(m)
+    for horizon in np.unique(horizons).tolist():
+        rows = np.flatnonzero(horizons == horizon)
+        own = series[:, rows, : horizon + 1]
+        present[:, rows] = np.asarray(
+            finance.npv(np.tile(rate[rows], 7), own.reshape(7 * rows.size, horizon + 1))
+        ).reshape(7, rows.size)
+        price[rows] = own[3].sum(axis=1)
+        lifetime_cost[rows] = own[2].sum(axis=1)
+        pv_b, pv_ot, pv_r = present[1, rows], present[3, rows], present[4, rows]
+        max_fee[rows] = breakeven.max_annual_fee(pv_b, pv_ot, pv_r, fee[rows], rate[rows], horizon)
+    pv_net, pv_b, pv_c, pv_ot, pv_r, pv_pool, pv_linked = present
     return Figures(
         npv=pv_net,
         pv_benefits=pv_b,
@@ -168,15 +234,47 @@ def kernel(rates: npt.ArrayLike, flows: Sequence[BidCashflows]) -> Figures:
         pv_one_time_costs=pv_ot,
         pv_recurring_costs=pv_r,
         revenue_pool=pv_pool,
-        irr=np.asarray(finance.irr(net), dtype=float),
+        irr=_irr_by_shape(net, horizons),
         payback_years=np.asarray(finance.payback(net), dtype=float),
         discounted_payback_years=np.asarray(finance.discounted_payback(rate, net), dtype=float),
         one_time_price=price,
         annual_fee=fee,
-        max_one_time_price=breakeven.max_one_time_price(pv_b, pv_ot, pv_r, price),
-        max_annual_fee=breakeven.max_annual_fee(pv_b, pv_ot, pv_r, fee, rate, horizons),
+        # Fees priced as a percent of one-time items move with the price.
+        max_one_time_price=breakeven.max_one_time_price(pv_b, pv_ot + pv_linked, pv_r - pv_linked, price),
+        max_annual_fee=max_fee,
         benefit_headroom=breakeven.benefit_headroom(pv_net, pv_b),
+        pv_linked_fees=pv_linked,
+        lifetime_cost=lifetime_cost,
     )
+
+
+def _irr_by_shape(net: FloatArray, horizons: npt.NDArray[np.int64]) -> FloatArray:
+    """Each row's IRR, solved among rows of the same shape only, so that it never depends on the others.
+
+    :func:`bidfit.kernel.finance.irr` factors each batch's polynomials by the
+    earliest inflow year and the latest outflow year of any series in it; rows
+    grouped by horizon and by those two years of their own get the same
+    arithmetic whatever they are stacked with.
+    """
+    m, n = net.shape
+    out = np.full(m, np.nan)
+    sign = np.sign(net)
+    nonzero = sign != 0
+    has = nonzero.any(axis=1)
+    last_index = n - 1 - np.argmax(nonzero[:, ::-1], axis=1)
+    oriented = sign * sign[np.arange(m), last_index][:, None]
+    inflow, outflow = oriented > 0, oriented < 0
+    first_in = np.where(inflow.any(axis=1), np.argmax(inflow, axis=1), -1)
+    last_out = np.where(outflow.any(axis=1), n - 1 - np.argmax(outflow[:, ::-1], axis=1), -1)
+    key = (horizons * (n + 1) + (first_in + 1)) * (n + 1) + (last_out + 1)
+    key = np.where(has, key, -1)
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    for rows in np.split(order, bounds):
+        if rows.size and key[rows[0]] >= 0:
+            horizon = int(horizons[rows[0]])
+            out[rows] = finance.irr(net[rows, : horizon + 1])
+    return out
 
 
 def measure(
@@ -204,7 +302,7 @@ def measure(
     """
     # Long: one figure after another, each with the note that says why it may be None.
     rate, horizon = case.discount_rate, case.horizon_years
-    costs, net = flows.costs, flows.net
+    net = flows.net
     if figures is None:
         figures = kernel(rate, [flows])
     pv_net, pv_b, pv_c = float(figures.npv[0]), float(figures.pv_benefits[0]), float(figures.pv_costs[0])
@@ -268,7 +366,7 @@ def measure(
         pv_costs=pv_c,
         pv_one_time_costs=pv_ot,
         pv_recurring_costs=pv_r,
-        lifetime_cost=float(costs.sum()),
+        lifetime_cost=float(figures.lifetime_cost[0]),
         benefit_cost_ratio=benefit_cost_ratio,
         revenue_pool=pv_pool,
         benefit_share=benefit_share,
@@ -281,6 +379,7 @@ def measure(
         notes=notes,
         policy=case.policy,
         deal_room=room,
+        pv_linked_fees=float(figures.pv_linked_fees[0]),
     )
 
 
@@ -340,22 +439,35 @@ def assess(
     return {name: replace(result, flags=found[name]) for name, result in measured.items()}
 
 
-def analyze_many(cases: Iterable[Case]) -> Portfolio:
+def analyze_many(
+    cases: Iterable[Case], *, ids: Iterable[Hashable] | None = None, keep: str = "full"
+) -> Portfolio:
     """Analyse many cases at once: a bid desk's whole pipeline.
 
     The cash flows of every bid of every case are stacked into arrays and the
-    finance kernel runs once over all of them; only the rules run per bid.
+    finance kernel runs once over all of them. With ``keep="summary"`` the
+    cash flows are built as stacked arrays too and the rules are tested on
+    all bids at once; only the summary is kept (a few hundred bytes a bid).
 
     Parameters
     ----------
     cases : iterable of Case
         The cases (e.g. ``[bidfit.load(p) for p in paths]``).
+    ids : iterable of hashable, optional
+        One id per case (file paths, case names, numbers), unique; default
+        the cases' positions 0, 1, ... Give ids to analyse a pipeline in
+        parts and join them with :meth:`Portfolio.concat`.
+    keep : {"full", "summary"}
+        ``"full"``: every case's :class:`Analysis` (figures, findings and
+        their messages, cash flows). ``"summary"``: only
+        :attr:`Portfolio.summary`, the same as the full one's, row for row.
 
     Returns
     -------
     Portfolio
-        ``.analyses`` (one :class:`Analysis` per case, in order) and
-        ``.summary`` (one row per case and bid).
+        ``.analyses`` (one :class:`Analysis` per case, in order; none with
+        ``keep="summary"``) and ``.summary`` (one row per case and bid,
+        indexed by case id and bid).
 
     Raises
     ------
@@ -364,6 +476,15 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
         whose cash flows or figures are NaN or infinite, each prefixed with
         the case's position and name. No case is analysed then: a portfolio
         is all its cases or none.
+    ValueError
+        If ``keep`` is neither, or the ids are not one per case and unique.
+
+    Notes
+    -----
+    A bid's figures do not depend on the cases analysed with it (see
+    :func:`stacked_kernel`), so parts joined by :meth:`Portfolio.concat` give
+    the one-shot summary bit for bit, but for the last bits (about 1e-15
+    relative) of the IRR of flows that change sign several times.
 
     Examples
     --------
@@ -371,8 +492,14 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
     >>> portfolio = analyze_many(bidfit.load_sample(n) for n in bidfit.sample_names())
     >>> len(portfolio), portfolio.summary.shape[0]
     (3, 8)
+    >>> quick = analyze_many((bidfit.load_sample(n) for n in bidfit.sample_names()), keep="summary")
+    >>> quick.summary.equals(portfolio.summary), quick.analyses
+    (True, ())
     """
+    if keep not in ("full", "summary"):
+        raise ValueError(f"keep must be 'full' or 'summary', not {keep!r}")
     cases = list(cases)
+    case_ids = _case_ids(ids, len(cases))
     errors = []
     for i, case in enumerate(cases):
         try:
@@ -381,6 +508,8 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
             errors.append(error)
     if errors:
         raise InputError.combine(errors)
+    if keep == "summary":
+        return Portfolio(ids=case_ids, table=_summary_table(cases, case_ids))
     with np.errstate(all="ignore"):  # a flow that overflows is reported just below, by field
         built = [build_cashflows(case) for case in cases]
     figures = _finite_figures(cases, built)
@@ -388,8 +517,195 @@ def analyze_many(cases: Iterable[Case]) -> Portfolio:
         analyses=tuple(
             Analysis(case=case, bids=assess(case, by_bid, fig))
             for case, by_bid, fig in zip(cases, built, figures, strict=True)
+        ),
+        ids=case_ids,
+    )
+
+
+def _case_ids(ids: Iterable[Hashable] | None, n: int) -> tuple[Hashable, ...]:
+    """The cases' ids: those given (checked: one per case, unique), else the positions."""
+    if ids is None:
+        return tuple(range(n))
+    given = tuple(ids)
+    if len(given) != n:
+        raise ValueError(f"ids must give one id per case: {len(given)} ids for {n} cases")
+    if len(set(given)) != n:
+        raise ValueError("ids must be unique: each case needs its own id")
+    return given
+
+
+_SEVERITY = {name: i for i, name in enumerate(SEVERITIES)}
+_ERROR, _WARNING = _SEVERITY["error"], _SEVERITY["warning"]
+_RUNNING, _NEGATIVE = (
+    rules.RULE_CODES.index("RUNNING_COST_EXCEEDS_REVENUE"),
+    rules.RULE_CODES.index("NEGATIVE_NPV"),
+)
+_ECONOMIC = [i for i, code in enumerate(rules.RULE_CODES) if code in ECONOMIC_WARNINGS]
+
+
+def _summary_table(cases: Sequence[Case], case_ids: Sequence[Hashable]) -> pd.DataFrame:
+    """:attr:`Portfolio.summary` of ``cases`` without building any per-bid result.
+
+    Cash flows, figures and the rules' findings run on stacked arrays. A case
+    with vendor delivery costs (whose deal room needs its own arrays) is
+    assessed bid by bid, as :func:`analyze` does, and gives its rows.
+    """
+    # Long: gather the policies, run the stacked steps, then write the columns.
+    with np.errstate(all="ignore"):  # a flow that overflows is reported below, by field
+        stacked = build_stacked(cases)
+    m = stacked.case_of_row.size
+    rates = np.array([c.discount_rate for c in cases], dtype=float)
+    totals = (stacked.benefits, stacked.revenue_pool, stacked.costs, stacked.one_time_costs)
+    if not (np.isfinite(rates) & (rates > -1)).all() or not all(np.isfinite(t).all() for t in totals):
+        _raise_as_full(cases)
+    series = np.stack(
+        [
+            stacked.net,
+            stacked.benefits,
+            stacked.costs,
+            stacked.one_time_costs,
+            stacked.recurring_costs,
+            stacked.revenue_pool,
+            stacked.linked_fees,
+        ]
+    )
+    with np.errstate(all="ignore"):
+        figures = stacked_kernel(rates[stacked.case_of_row], series, stacked.horizons)
+    del series
+    if not figures.always_finite().all():
+        _raise_as_full(cases)
+
+    def per_case(values: list[float | None]) -> FloatArray:
+        return np.array([np.nan if v is None else v for v in values], dtype=float)[stacked.case_of_row]
+
+    policies = [c.policy for c in cases]
+    bid_names: list[str] = []
+    vendors: list[str] = []
+    margin_set = np.zeros(m, dtype=bool)
+    with_vendor_costs: list[int] = []
+    for k, case in enumerate(cases):
+        for bid in case.bids:
+            if bid.min_margin is not None:
+                margin_set[len(bid_names)] = True
+            bid_names.append(bid.name)
+            vendors.append(bid.vendor)
+            if bid.vendor_costs:
+                with_vendor_costs.append(k)
+    pv_b, pv_c, pv_pool = figures.pv_benefits, figures.pv_costs, figures.revenue_pool
+    with np.errstate(all="ignore"):
+        bcr = _ratios(pv_b, pv_c)
+        share = _ratios(pv_b, pv_pool)
+    headroom = _finite_or_nan(figures.benefit_headroom)
+    payback = _finite_or_nan(figures.payback_years)
+    found, every_year = rules.evaluate_stacked(
+        rules.StackedBids(
+            case_of_row=stacked.case_of_row,
+            npv=figures.npv,
+            pv_benefits=pv_b,
+            pv_costs=pv_c,
+            payback_years=payback,
+            benefit_cost_ratio=bcr,
+            benefit_headroom=headroom,
+            benefits=stacked.benefits,
+            recurring_costs=stacked.recurring_costs,
+            max_payback_years=per_case([p.max_payback_years for p in policies]),
+            min_benefit_cost_ratio=per_case([p.min_benefit_cost_ratio for p in policies]),
+            min_benefit_headroom=per_case([p.min_benefit_headroom for p in policies]),
+            stress_benefit_cut=per_case([p.stress_benefit_cut for p in policies]),
+            require_source=np.array([p.require_source for p in policies], dtype=bool)[stacked.case_of_row],
+            unsourced=stacked.unsourced,
+            min_margin_set=margin_set,
         )
     )
+    first_row = np.searchsorted(stacked.case_of_row, np.arange(len(cases)))
+    for k, policy in enumerate(policies):
+        for code, severity in policy.severity.items():
+            if code in rules.RULE_CODES:
+                rows = slice(first_row[k], first_row[k] + len(cases[k].bids))
+                column = found[rows, rules.RULE_CODES.index(code)]
+                column[column != rules.NOT_FOUND] = _SEVERITY[severity]
+    fired = found != rules.NOT_FOUND
+    worse = (figures.npv < 0) | fired[:, _NEGATIVE] | (fired[:, _RUNNING] & every_year)
+    at_risk = fired[:, _ECONOMIC].any(axis=1)
+    verdict = np.where(worse, "worse_off", np.where(at_risk, "at_risk", "better_off")).astype(object)
+    errors = (found == _ERROR).sum(axis=1)
+    codes, failing = _code_lists(found)
+    columns: dict[str, Any] = {
+        "case": [cases[k].name for k in stacked.case_of_row],
+        "currency": [cases[k].currency for k in stacked.case_of_row],
+        "vendor": vendors,
+        "verdict": verdict,
+        "passes": errors == 0,
+        "npv": figures.npv,
+        "irr": _finite_or_nan(figures.irr),
+        "payback_years": payback,
+        "discounted_payback_years": _finite_or_nan(figures.discounted_payback_years),
+        "pv_benefits": pv_b,
+        "pv_costs": pv_c,
+        "lifetime_cost": figures.lifetime_cost,
+        "benefit_cost_ratio": bcr,
+        "revenue_pool": pv_pool,
+        "benefit_share": share,
+        "one_time_price": figures.one_time_price,
+        "max_one_time_price": figures.max_one_time_price,
+        "annual_fee": figures.annual_fee,
+        "max_annual_fee": figures.max_annual_fee,
+        "benefit_headroom": headroom,
+        "errors": errors,
+        "warnings": (found == _WARNING).sum(axis=1),
+        "codes": codes,
+        "failing": failing,
+    }
+    for k in dict.fromkeys(with_vendor_costs):  # their deal room: assessed as analyze does
+        _assess_rows(cases, k, first_row[k], columns)
+    return portfolio_frame(columns, [case_ids[k] for k in stacked.case_of_row], bid_names)
+
+
+def _assess_rows(cases: Sequence[Case], k: int, first: int, columns: dict[str, Any]) -> None:
+    """Write the rows of case ``k``, assessed bid by bid with its deal room, into ``columns``."""
+    case = cases[k]
+    with np.errstate(all="ignore"):
+        flows = build_cashflows(case)
+    try:
+        figures = _finite_figures([case], [flows], name_cases=False)[0]
+    except InputError:
+        _raise_as_full(cases)
+        raise
+    for row, result in enumerate(assess(case, flows, figures).values(), start=first):
+        for name, value in portfolio_row(case, result).items():
+            if name in ("verdict", "passes", "errors", "warnings", "codes", "failing"):
+                columns[name][row] = value
+
+
+def _raise_as_full(cases: Sequence[Case]) -> None:
+    """Raise the InputError that the full analysis of ``cases`` raises (each problem by field)."""
+    with np.errstate(all="ignore"):
+        built = [build_cashflows(case) for case in cases]
+    _finite_figures(cases, built)
+
+
+def _ratios(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """:func:`_ratio` of each pair: NaN where the denominator is not positive or the ratio overflows."""
+    ratio = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
+    return _finite_or_nan(ratio)
+
+
+def _finite_or_nan(values: FloatArray) -> FloatArray:
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _code_lists(found: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """Each row's codes, most severe first then in rule order (as :func:`bidfit.flags.by_severity`),
+    and those of severity error; comma-separated. Each distinct combination is written once."""
+    weights = (len(SEVERITIES) + 1) ** np.arange(found.shape[1], dtype=np.int64)
+    keys, inverse = np.unique((found.astype(np.int64) + 1) @ weights, return_inverse=True)
+    codes, failing = [], []
+    for key in keys.tolist():
+        severity = [(key // int(w)) % (len(SEVERITIES) + 1) - 1 for w in weights]
+        ranked = sorted((s, i) for i, s in enumerate(severity) if s != rules.NOT_FOUND)
+        codes.append(",".join(rules.RULE_CODES[i] for _, i in ranked))
+        failing.append(",".join(rules.RULE_CODES[i] for s, i in ranked if s == _ERROR))
+    return np.array(codes, dtype=object)[inverse.ravel()], np.array(failing, dtype=object)[inverse.ravel()]
 
 
 def _finite_figures(

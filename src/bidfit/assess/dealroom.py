@@ -48,7 +48,8 @@ def scale_for_payback(flows: BidCashflows, years: float, scaled: str) -> float |
     years : float
         The longest acceptable payback [years].
     scaled : {'one_time', 'recurring'}
-        Which costs are scaled; the others stay as quoted.
+        Which costs are scaled; the others stay as quoted. The one-time price
+        carries the fees linked to it (:attr:`BidCashflows.price_costs`).
 
     Returns
     -------
@@ -63,7 +64,7 @@ def scale_for_payback(flows: BidCashflows, years: float, scaled: str) -> float |
     so ``s = rest(P) / group(P)``. The result is confirmed on the scaled flows,
     since payback also requires the position to stay non-negative afterwards.
     """
-    group = flows.one_time_costs if scaled == "one_time" else flows.recurring_costs
+    group = flows.price_costs if scaled == "one_time" else flows.recurring_costs
     rest = flows.benefits - (flows.costs - group)
     group_at = np.interp(years, flows.years, np.cumsum(group))
     if group_at <= 0:
@@ -83,6 +84,57 @@ def scale_for_payback(flows: BidCashflows, years: float, scaled: str) -> float |
         if np.isfinite(achieved) and achieved <= years + 1e-9:
             return float(trial)
     return None
+
+
+def max_price_for(
+    allowed_cost: float,
+    flows: BidCashflows,
+    pv_one_time: float,
+    pv_recurring: float,
+    price: float,
+    rate: float,
+) -> float:
+    """The total one-time price at which the customer's PV of costs is ``allowed_cost`` [currency].
+
+    All one-time costs are scaled together, and the recurring fees priced as
+    a percent of them (``percent_of``) follow: support at 18 % of the
+    hardware a year costs 18 % of the new price. Other recurring costs stay
+    as quoted (:func:`bidfit.kernel.breakeven.max_one_time_price` with the
+    linked fees moved to the price's side).
+
+    Parameters
+    ----------
+    allowed_cost : float
+        The largest PV of costs the customer can accept [currency].
+    flows : BidCashflows
+        The bid's arrays (for the linked fees).
+    pv_one_time, pv_recurring : float
+        PV of the one-time and of all recurring costs as quoted [currency].
+    price : float
+        The quoted total one-time price [currency].
+    rate : float
+        Discount rate [1/year]; 0 for undiscounted totals.
+
+    Examples
+    --------
+    Revenue 300k a year for 10 years at 9 %, capex 600k, support 18 % of the
+    capex a year: the break-even capex is ``PV_benefits / (1 + 0.18 * A)``
+    with ``A`` the 10-year annuity factor at 9 %.
+
+    >>> import bidfit
+    >>> from bidfit.model.case import Bid, Case, CostItem, RevenueStream
+    >>> case = Case(name="Cable", horizon_years=10, discount_rate=0.09,
+    ...     revenue=[RevenueStream(name="Traffic", annual_amount=300_000)],
+    ...     bids=[Bid(name="A", costs=[CostItem(name="Capex", kind="one_time", amount=600_000),
+    ...         CostItem(name="Support", kind="recurring", percent_of=["Capex"], percent=0.18)])])
+    >>> bid = bidfit.analyze(case).bids["A"]
+    >>> round(max_price_for(bid.pv_benefits, bid.flows, bid.pv_one_time_costs,
+    ...                     bid.pv_recurring_costs, bid.one_time_price, 0.09), 2)
+    893335.48
+    """
+    pv_linked = float(finance.npv(rate, flows.linked_fees))
+    moving, staying = pv_one_time + pv_linked, pv_recurring - pv_linked
+    return float(breakeven.max_one_time_price(allowed_cost, moving, staying, price))
 
 
 @dataclass(frozen=True)
@@ -154,7 +206,7 @@ def customer_ceiling(
     reason = min(limits, key=lambda k: (limits[k], list(limits).index(k)))
     allowed = limits[reason]
     horizon = int(flows.years[-1])
-    best_price = float(breakeven.max_one_time_price(allowed, pv_one_time, pv_recurring, price))
+    best_price = max_price_for(allowed, flows, pv_one_time, pv_recurring, price, rate)
     best_fee = float(breakeven.max_annual_fee(allowed, pv_one_time, pv_recurring, fee, rate, horizon))
     price_reason = fee_reason = reason
     if policy.max_payback_years is not None:
@@ -293,7 +345,7 @@ def deal_room(
     required = pv_delivery / (1 - min_margin)
     return DealRoom(
         ceiling=ceiling,
-        floor_price=float(breakeven.max_one_time_price(required, pv_one_time, pv_recurring, price)),
+        floor_price=max_price_for(required, flows, pv_one_time, pv_recurring, price, rate),
         floor_fee=float(breakeven.max_annual_fee(required, pv_one_time, pv_recurring, fee, rate, horizon)),
         vendor_margin=vendor_margin(pv_delivery, pv_one_time + pv_recurring),
         min_margin=min_margin,

@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bidfit._format import money, percent, ratio, year_list
-from bidfit.assess.dealroom import scale_for_payback
-from bidfit.flags import Flag, Lever, Severity, by_severity
+from bidfit.assess.dealroom import max_price_for, scale_for_payback
+from bidfit.flags import SEVERITIES, Flag, Lever, Severity, by_severity
 from bidfit.kernel import breakeven
 from bidfit.model.case import Case, Policy
 from bidfit.results.analysis import BidAnalysis
 
-__all__ = ["RULES", "evaluate", "loss_probability_flag", "remedy"]
+__all__ = [
+    "RULES",
+    "RULE_CODES",
+    "StackedBids",
+    "evaluate",
+    "evaluate_stacked",
+    "loss_probability_flag",
+    "remedy",
+]
 
 ADVISORY_HEADROOM = 0.10
 """Below this benefit headroom a positive bid gets a THIN_MARGIN warning [fraction]."""
@@ -52,7 +60,7 @@ def _cut(now: float, limit: float) -> str:
 
 
 def remedy(
-    bid: BidAnalysis, allowed_cost: float, *, discounted: bool = True
+    bid: BidAnalysis, allowed_cost: float, *, discounted: bool = True, goal: str = "break even"
 ) -> tuple[Lever, str, dict[str, float | None]]:
     """Which lever brings the bid's cost down to ``allowed_cost``, in words.
 
@@ -71,6 +79,11 @@ def remedy(
     discounted : bool
         True when ``allowed_cost`` is a PV at the case's rate; False when it is
         an undiscounted total (as for payback).
+    goal : str
+        What ``allowed_cost`` achieves, in words after "the price that would"
+        (``'break even'``, ``'pay back'``, ``'meet it'``): a price quoted in
+        the sentence is named for what it is, never called the break-even
+        price when it meets another target.
 
     Returns
     -------
@@ -87,7 +100,7 @@ def remedy(
         one_time, recurring, rate = bid.pv_one_time_costs, bid.pv_recurring_costs, bid.discount_rate
     else:
         one_time, recurring, rate = price, float(bid.flows.recurring_costs.sum()), 0.0
-    price_limit = float(breakeven.max_one_time_price(allowed_cost, one_time, recurring, price))
+    price_limit = max_price_for(allowed_cost, bid.flows, one_time, recurring, price, rate)
     fee_limit = float(
         breakeven.max_annual_fee(allowed_cost, one_time, recurring, fee, rate, bid.horizon_years)
     )
@@ -109,7 +122,8 @@ def remedy(
         return lever, f"{first}, or {second}", figures
     if fee_works:
         no_price = (
-            f"no one-time price, however low, is enough (break-even price {money(price_limit, cur)})"
+            f"no one-time price, however low, is enough (the price that would {goal} is "
+            f"{money(price_limit, cur)})"
             if price_limit < 0
             else "the price alone is not the problem"
         )
@@ -134,7 +148,8 @@ def _negative_npv(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
         f"money (NPV at {percent(bid.discount_rate, 1)}): benefits worth {money(bid.pv_benefits, cur)} "
         f"against a lifetime cost of {money(bid.pv_costs, cur)}. To break even, {fix}."
     )
-    return [Flag("NEGATIVE_NPV", "error", message, lever, {"npv": bid.npv, **figures})]
+    summary = f"a loss over {bid.horizon_years} years"
+    return [Flag("NEGATIVE_NPV", "error", message, lever, {"npv": bid.npv, **figures}, summary)]
 
 
 def _running_cost(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -147,19 +162,24 @@ def _running_cost(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
     years = [int(y) for y in bid.flows.years[losing]]
     first = int(np.flatnonzero(losing)[0])
     fee_y, benefit_y = float(recurring[first]), float(benefits[first])
+    every_year = bool(losing.sum() == operating.sum())
     figures: dict[str, float | None] = {
         "recurring_cost_first_year": fee_y,
         "benefits_first_year": benefit_y,
         "max_annual_fee": bid.max_annual_fee,
+        "every_operating_year": float(every_year),
     }
-    if losing.sum() < operating.sum():
+    summary = (
+        f"recurring costs at or above the benefits in year{'s' if len(years) > 1 else ''} {year_list(years)}"
+    )
+    if not every_year:
         message = (
             f"Recurring costs are at or above the benefits in year{'s' if len(years) > 1 else ''} "
             f"{year_list(years)} (year {years[0]}: {money(fee_y, cur)} of costs against "
             f"{money(benefit_y, cur)} of benefits); the customer loses money on running the system "
             f"in those years. Lower or phase the recurring fees, or end them when the benefit fades."
         )
-        return [Flag("RUNNING_COST_EXCEEDS_REVENUE", "warning", message, "recurring_fees", figures)]
+        return [Flag("RUNNING_COST_EXCEEDS_REVENUE", "warning", message, "recurring_fees", figures, summary)]
     free_price_fee = float(
         breakeven.max_annual_fee(
             bid.pv_benefits, 0.0, bid.pv_recurring_costs, bid.annual_fee, bid.discount_rate, bid.horizon_years
@@ -184,7 +204,7 @@ def _running_cost(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
         f"benefits at stake in every operating year (years {year_list(years)}): the customer would pay "
         f"more every year than the bid can earn, so no price fixes this. {how_far}"
     )
-    return [Flag("RUNNING_COST_EXCEEDS_REVENUE", "error", message, lever, figures)]
+    return [Flag("RUNNING_COST_EXCEEDS_REVENUE", "error", message, lever, figures, summary)]
 
 
 def _no_payback(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -192,12 +212,13 @@ def _no_payback(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list
         return []
     cur = bid.currency
     end = float(np.cumsum(bid.flows.net)[-1])
-    lever, fix, figures = remedy(bid, float(bid.flows.benefits.sum()), discounted=False)
+    lever, fix, figures = remedy(bid, float(bid.flows.benefits.sum()), discounted=False, goal="pay back")
     message = (
         f"The customer never gets its money back within {bid.horizon_years} years: its cumulative cash "
         f"position ends at {money(end, cur)}. To pay back (undiscounted), {fix}."
     )
-    return [Flag("NO_PAYBACK", "error", message, lever, {"cumulative_end": end, **figures})]
+    summary = f"never pays back within {bid.horizon_years} years"
+    return [Flag("NO_PAYBACK", "error", message, lever, {"cumulative_end": end, **figures}, summary)]
 
 
 def _payback_too_long(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -222,7 +243,8 @@ def _payback_too_long(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -
         "max_payback_years": limit,
         "price_limit": price,
     }
-    return [Flag("PAYBACK_TOO_LONG", "error", message, lever, figures)]
+    summary = f"payback {bid.payback_years:.1f} years, the policy allows {limit:g}"
+    return [Flag("PAYBACK_TOO_LONG", "error", message, lever, figures, summary)]
 
 
 def _thin_margin(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -236,6 +258,7 @@ def _thin_margin(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> lis
         finding = (
             f"Benefits are {ratio(bcr)} the lifetime cost; the policy asks for at least {ratio(target)}."
         )
+        summary = f"benefits {ratio(bcr)} the cost, the policy asks for {ratio(target)}"
         severity = "error"
     elif headroom < policy.min_benefit_headroom - _TOL:
         target = 1 / (1 - policy.min_benefit_headroom)
@@ -243,6 +266,7 @@ def _thin_margin(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> lis
             f"The benefits may fall only {percent(headroom)} before the customer loses money; "
             f"the policy asks for at least {percent(policy.min_benefit_headroom)}."
         )
+        summary = f"benefit headroom {percent(headroom)}, the policy asks for {percent(policy.min_benefit_headroom)}"
         severity = "error"
     elif headroom < ADVISORY_HEADROOM:
         target = 1 / (1 - ADVISORY_HEADROOM)
@@ -250,13 +274,14 @@ def _thin_margin(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> lis
             f"The benefits may fall only {percent(headroom)} before the customer loses money: "
             f"little room for error in the benefit claim."
         )
+        summary = f"benefit headroom only {percent(headroom)}"
         severity = "warning"
     else:
         return []
-    lever, fix, figures = remedy(bid, bid.pv_benefits / target)
+    lever, fix, figures = remedy(bid, bid.pv_benefits / target, goal="meet it")
     message = f"{finding} To meet it, {fix}."
     figures = {"benefit_cost_ratio": bcr, "benefit_headroom": headroom, **figures}
-    return [Flag("THIN_MARGIN", severity, message, lever, figures)]
+    return [Flag("THIN_MARGIN", severity, message, lever, figures, summary)]
 
 
 def _stress_fails(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -267,12 +292,13 @@ def _stress_fails(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
     if stressed >= 0:
         return []
     cur = bid.currency
-    lever, fix, figures = remedy(bid, bid.pv_benefits * (1 - cut))
+    lever, fix, figures = remedy(bid, bid.pv_benefits * (1 - cut), goal="survive the cut")
     message = (
         f"If the benefit claim is cut by {percent(cut)}, the customer loses {money(-stressed, cur)} "
         f"(NPV {money(stressed, cur)}). To survive the cut, {fix}."
     )
-    return [Flag("STRESS_FAILS", "error", message, lever, {"stressed_npv": stressed, **figures})]
+    summary = f"NPV {money(stressed, cur)} if the benefits fall {percent(cut)}"
+    return [Flag("STRESS_FAILS", "error", message, lever, {"stressed_npv": stressed, **figures}, summary)]
 
 
 def _dominated(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -294,7 +320,8 @@ def _dominated(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[
         f"({money(best.pv_costs, cur)} against {money(bid.pv_costs, cur)}): a customer comparing "
         f"the two would not choose this bid."
     )
-    return [Flag("DOMINATED", "info", message, "price", {"dominating_npv": best.npv})]
+    summary = f"bid {best.name!r} gives as much for less"
+    return [Flag("DOMINATED", "info", message, "price", {"dominating_npv": best.npv}, summary)]
 
 
 def _missing_source(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -308,7 +335,8 @@ def _missing_source(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> 
     severity: Severity = "error" if case.policy.require_source else "info"
     shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
     message = f"No source given for {shown}: say where each figure comes from so a reviewer can check it."
-    return [Flag("MISSING_SOURCE", severity, message, "evidence", {"missing": float(len(missing))})]
+    summary = f"no source for {len(missing)} figure{'s' if len(missing) != 1 else ''}"
+    return [Flag("MISSING_SOURCE", severity, message, "evidence", {"missing": float(len(missing))}, summary)]
 
 
 def _no_deal_room(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
@@ -335,7 +363,9 @@ def _no_deal_room(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
             f"(PV {money(ceiling.allowed_pv_cost, cur)}). At the quoted fees {sides}. The scope must change "
             f"(more revenue at stake) or the delivery cost must fall by at least {money(short, cur)} in PV."
         )
-        return [Flag("NO_DEAL_ROOM", "error", message, "scope", figures)]
+        return [
+            Flag("NO_DEAL_ROOM", "error", message, "scope", figures, "no price or fee satisfies both sides")
+        ]
     fee_range = room.fee_range
     if fee_range is not None:
         where = f"at the quoted price of {money(bid.one_time_price, cur)}"
@@ -370,7 +400,23 @@ def _no_deal_room(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> li
         f"{sides}. The fee structure must change, not the price: {where}, recurring fees from "
         f"{money(max(fee_range[0], 0.0), cur)} to {money(fee_range[1], cur)} a year work for both."
     )
-    return [Flag("NO_DEAL_ROOM", "error", message, "recurring_fees", figures)]
+    summary = "no one-time price satisfies both sides at the quoted fees"
+    return [Flag("NO_DEAL_ROOM", "error", message, "recurring_fees", figures, summary)]
+
+
+def _margin_not_checked(bid: BidAnalysis, case: Case, others: list[BidAnalysis]) -> list[Flag]:
+    model = case.bid(bid.name)
+    if model.min_margin is None or model.vendor_costs:
+        return []
+    message = (
+        f"The bid asks for a vendor margin of at least {percent(model.min_margin)}, but gives no vendor_costs "
+        f"(what delivering the bid costs the vendor), so the margin is not checked and there is no deal room. "
+        f"Add the vendor's delivery costs to check it."
+    )
+    summary = f"min_margin {percent(model.min_margin)} not checked: no vendor_costs"
+    return [
+        Flag("MARGIN_NOT_CHECKED", "info", message, "evidence", {"min_margin": model.min_margin}, summary)
+    ]
 
 
 Rule = Callable[[BidAnalysis, Case, list[BidAnalysis]], list[Flag]]
@@ -385,6 +431,7 @@ RULES: tuple[Rule, ...] = (
     _no_deal_room,
     _dominated,
     _missing_source,
+    _margin_not_checked,
 )
 """The rules, in the order their findings are reported within a severity."""
 
@@ -421,6 +468,164 @@ def evaluate(case: Case, bids: Mapping[str, BidAnalysis]) -> dict[str, tuple[Fla
     return found
 
 
+RULE_CODES: tuple[str, ...] = (
+    "RUNNING_COST_EXCEEDS_REVENUE",
+    "NEGATIVE_NPV",
+    "NO_PAYBACK",
+    "PAYBACK_TOO_LONG",
+    "THIN_MARGIN",
+    "STRESS_FAILS",
+    "NO_DEAL_ROOM",
+    "DOMINATED",
+    "MISSING_SOURCE",
+    "MARGIN_NOT_CHECKED",
+)
+"""The code each of :data:`RULES` reports, in the same order."""
+
+NOT_FOUND = -1
+"""In :func:`evaluate_stacked`'s severities: the rule finds nothing."""
+
+
+@dataclass(frozen=True)
+class StackedBids:
+    """What the rules need of ``m`` bids, one array of shape (m,) or (m, years) per input.
+
+    Figures that may not exist are NaN where they do not; policy settings that
+    are not set are NaN. The bids have no vendor delivery costs (the deal room
+    rule needs each bid's own arrays: :func:`evaluate` runs it).
+
+    Attributes
+    ----------
+    case_of_row : ndarray of int
+        The case of each bid: DOMINATED compares bids of the same case only.
+    npv, pv_benefits, pv_costs : ndarray
+        As in :class:`BidAnalysis` [currency].
+    payback_years : ndarray
+        Undiscounted payback [years], NaN when none.
+    benefit_cost_ratio, benefit_headroom : ndarray
+        As in :class:`BidAnalysis` [fraction], NaN where None.
+    benefits, recurring_costs : ndarray, shape (m, years)
+        Per year, zeros after the horizon [currency].
+    max_payback_years, min_benefit_cost_ratio, min_benefit_headroom, stress_benefit_cut : ndarray
+        Each bid's case policy, NaN where not set.
+    require_source : ndarray of bool
+        The case policy's ``require_source``.
+    unsourced : ndarray of int
+        Inputs of the bid that give no source.
+    min_margin_set : ndarray of bool
+        The bid sets ``min_margin``.
+    """
+
+    case_of_row: np.ndarray
+    npv: np.ndarray
+    pv_benefits: np.ndarray
+    pv_costs: np.ndarray
+    payback_years: np.ndarray
+    benefit_cost_ratio: np.ndarray
+    benefit_headroom: np.ndarray
+    benefits: np.ndarray
+    recurring_costs: np.ndarray
+    max_payback_years: np.ndarray
+    min_benefit_cost_ratio: np.ndarray
+    min_benefit_headroom: np.ndarray
+    stress_benefit_cut: np.ndarray
+    require_source: np.ndarray
+    unsourced: np.ndarray
+    min_margin_set: np.ndarray
+
+
+def evaluate_stacked(bids: StackedBids) -> tuple[np.ndarray, np.ndarray]:
+    """Which rules find something for each of many bids, and at which severity, all bids at once.
+
+    The same tests, on the same figures and with the same tolerances, as the
+    rules of :data:`RULES`; only the messages are not written. Each finding
+    has the severity its rule gives it, before the policy's overrides.
+
+    Parameters
+    ----------
+    bids : StackedBids
+        The bids' figures and policies; none has vendor delivery costs.
+
+    Returns
+    -------
+    severity : ndarray of int, shape (m, len(RULE_CODES))
+        Index in :data:`bidfit.flags.SEVERITIES` of each rule's finding,
+        :data:`NOT_FOUND` where it finds nothing.
+    every_operating_year : ndarray of bool, shape (m,)
+        RUNNING_COST_EXCEEDS_REVENUE holds in every operating year (the error form).
+
+    Examples
+    --------
+    >>> one = np.array([1.0])
+    >>> bids = StackedBids(np.array([0]), -one, one, 2 * one, np.array([np.nan]), 0.5 * one,
+    ...     np.array([np.nan]), np.array([[0.0, 1.0]]), np.array([[0.0, 0.5]]), np.array([np.nan]), one,
+    ...     0 * one, np.array([np.nan]), np.array([False]), np.array([0]), np.array([False]))
+    >>> [RULE_CODES[i] for i in np.flatnonzero(evaluate_stacked(bids)[0][0] != NOT_FOUND)]
+    ['NEGATIVE_NPV', 'NO_PAYBACK']
+    """
+    # Long: one block per rule, in the order of RULES, each mirroring its rule's tests.
+    error, warning, info = (SEVERITIES.index(s) for s in ("error", "warning", "info"))
+    m = bids.npv.size
+    found = np.full((m, len(RULE_CODES)), NOT_FOUND, dtype=np.int8)
+    npv, pv_b, pv_c = bids.npv, bids.pv_benefits, bids.pv_costs
+
+    benefits, recurring = bids.benefits, bids.recurring_costs
+    operating = (benefits > 0) | (recurring > 0)
+    losing = operating & _at_least(recurring, benefits) & (recurring > 0)
+    running = losing.any(axis=1)
+    every_year = running & (losing.sum(axis=1) == operating.sum(axis=1))
+    found[running, 0] = np.where(every_year, error, warning)[running]
+
+    found[npv < 0, 1] = error
+    no_payback = ~np.isfinite(bids.payback_years)
+    found[no_payback, 2] = error
+    limit = bids.max_payback_years
+    with np.errstate(invalid="ignore"):
+        late = ~np.isnan(limit) & ~no_payback & ~(bids.payback_years <= limit + _TOL)
+    found[late, 3] = error
+
+    bcr, min_bcr = bids.benefit_cost_ratio, bids.min_benefit_cost_ratio
+    headroom = np.where(np.isnan(bids.benefit_headroom), 0.0, bids.benefit_headroom)
+    judged = (npv >= 0) & ~np.isnan(bcr)
+    low_ratio = judged & (bcr < min_bcr - _TOL)
+    low_headroom = judged & ~low_ratio & (headroom < bids.min_benefit_headroom - _TOL)
+    thin = judged & ~low_ratio & ~low_headroom & (headroom < ADVISORY_HEADROOM)
+    found[low_ratio | low_headroom, 4] = error
+    found[thin, 4] = warning
+
+    cut = bids.stress_benefit_cut
+    with np.errstate(invalid="ignore"):
+        stressed = pv_b * (1 - cut) - pv_c
+        found[~np.isnan(cut) & (npv >= 0) & (stressed < 0), 5] = error
+
+    # Rule 6 (NO_DEAL_ROOM) needs vendor delivery costs, which these bids do not have.
+
+    dominated = np.zeros(m, dtype=bool)
+    tol = _REL_TOL * np.maximum(np.abs(pv_b), np.abs(pv_c))
+    case = bids.case_of_row
+    for step in range(1, _longest_run(case)):
+        for this, other in ((slice(step, None), slice(None, -step)), (slice(None, -step), slice(step, None))):
+            same = case[this] == case[other]
+            b_b, b_c, t = pv_b[this], pv_c[this], tol[this]
+            o_b, o_c = pv_b[other], pv_c[other]
+            better = same & (o_b >= b_b - t) & (o_c <= b_c + t) & ((o_b > b_b + t) | (o_c < b_c - t))
+            dominated[this] |= better
+    found[dominated, 7] = info
+
+    missing = bids.unsourced > 0
+    found[missing, 8] = np.where(bids.require_source, error, info)[missing]
+    found[bids.min_margin_set, 9] = info
+    return found, every_year
+
+
+def _longest_run(values: np.ndarray) -> int:
+    """Length of the longest run of equal consecutive values (0 for none)."""
+    if not values.size:
+        return 0
+    edges = np.flatnonzero(np.diff(values)) + 1
+    return int(np.diff(np.concatenate(([0], edges, [values.size]))).max())
+
+
 def loss_probability_flag(probability: float, policy: Policy, trials: int) -> Flag | None:
     """The ``HIGH_LOSS_PROBABILITY`` finding of a simulation, or None.
 
@@ -441,5 +646,10 @@ def loss_probability_flag(probability: float, policy: Policy, trials: int) -> Fl
         f"time; the policy accepts at most {percent(limit, 1)}. Lower the price or fees, or firm up the "
         f"benefit claim."
     )
-    flag = Flag("HIGH_LOSS_PROBABILITY", "error", message, "price", {"probability_worse_off": probability})
+    summary = (
+        f"worse off in {percent(probability, 1)} of simulated futures, the policy accepts {percent(limit, 1)}"
+    )
+    flag = Flag(
+        "HIGH_LOSS_PROBABILITY", "error", message, "price", {"probability_worse_off": probability}, summary
+    )
     return apply_policy_severity([flag], policy)[0]

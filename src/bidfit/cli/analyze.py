@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bidfit.assess.analysis import analyze
-from bidfit.cli import print_lines
+from bidfit.cli import print_lines, trial_count
 from bidfit.errors import InputError, Problem
 from bidfit.io import load
 from bidfit.io.atomic import check_output_path, same_file
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bidfit.results.analysis import Analysis
     from bidfit.studies.pricing import PricingRoom
 
-__all__ = ["add_parser", "describe", "price_bids", "run"]
+__all__ = ["add_parser", "describe", "run"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -48,7 +48,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--simulate",
         metavar="N",
-        type=_trials,
+        type=trial_count,
         help="also simulate N futures of the case's uncertainty: print each bid's chance of leaving the "
         "customer worse off, and add the Simulation and Sensitivity sheets to the report",
     )
@@ -73,12 +73,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also print the business case to PDF through headless Chromium (needs --business-case)",
     )
     return parser
-
-
-def _trials(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of trials >= 1, found {text!r}")
-    return int(text)
 
 
 def _check_output(output: str, source: str, suffix: str = ".xlsx", what: str = "the report") -> Path:
@@ -108,13 +102,6 @@ def _check_output(output: str, source: str, suffix: str = ".xlsx", what: str = "
             output,
         )
     return check_output_path(out)
-
-
-def price_bids(result: Analysis) -> dict[str, PricingRoom]:
-    """Each bid's pricing room (what it takes, scope options), computed once for the text and the workbook."""
-    from bidfit.studies.pricing import pricing_room
-
-    return {bid.name: pricing_room(result.case, bid.name) for bid in result}
 
 
 def describe(result: Analysis, pricing: Mapping[str, PricingRoom]) -> list[Block]:
@@ -176,7 +163,9 @@ def run(args: argparse.Namespace) -> int:
             Problem("", "no such bid", found=args.bid, expected=", ".join(result.bids), code="unknown_bid"),
             args.input,
         )
-    pricing = price_bids(result)
+    from bidfit.studies.pricing import pricing_rooms
+
+    pricing = pricing_rooms(result)
     print_lines(render_blocks(describe(result, pricing)))
     simulation = None
     if args.simulate:

@@ -10,14 +10,15 @@ pass (computed by :func:`bidfit.check`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from bidfit.cli import print_errors, print_lines
-from bidfit.gate import FAIL_ON, CheckResult, check
+from bidfit.cli import print_errors, print_lines, trial_count
+from bidfit.gate import FAIL_ON, GATE_SEED, GATE_TRIALS, CheckResult, check
 
-__all__ = ["FORMAT_NAMES", "add_parser", "run"]
+__all__ = ["FORMAT_NAMES", "add_parser", "job_count", "run"]
 
 FORMAT_NAMES = ("text", "json", "junit", "github", "markdown")
 """The ``--format`` choices (see :mod:`bidfit.present.gate`)."""
@@ -68,6 +69,33 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="fail a bid on an error finding (default) or also on a warning",
     )
     parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text format: show every bid's figures and findings (default: a passing bid is one line)",
+    )
+    parser.add_argument(
+        "--trials",
+        type=trial_count,
+        default=GATE_TRIALS,
+        metavar="N",
+        help=f"simulated futures per case whose policy sets max_loss_probability (default: {GATE_TRIALS:,})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=GATE_SEED,
+        metavar="S",
+        help=f"seed of those simulations: the same seed gives the same answer (default: {GATE_SEED})",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=job_count,
+        default=1,
+        metavar="N",
+        help="local processes that load and analyse the files (default: 1); the report is the same",
+    )
+    parser.add_argument(
         "-o",
         "--output",
         metavar="FILE",
@@ -75,6 +103,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "FILE may not be one of the files read (a case, a case in a folder, the policy)",
     )
     return parser
+
+
+def job_count(text: str) -> int:
+    """An argparse type: a whole number of processes >= 1.
+
+    Examples
+    --------
+    >>> job_count("4")
+    4
+    """
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes >= 1, found {text!r}")
+    return int(text)
 
 
 def _files_read(args: argparse.Namespace, result: CheckResult | None = None) -> list[Path]:
@@ -91,12 +132,22 @@ def run(args: argparse.Namespace) -> int:
         from bidfit.io.atomic import check_output_path
 
         check_output_path(args.output, _files_read(args))  # refused before the work, not after
-    result = check(args.inputs, policy=args.policy, fail_on=args.fail_on)
+    result = check(
+        args.inputs,
+        policy=args.policy,
+        fail_on=args.fail_on,
+        trials=args.trials,
+        seed=args.seed,
+        jobs=args.jobs,
+    )
     print_errors(p for problems in result.problems.values() for p in problems)
+    for file, reason in result.skipped.items():
+        print_lines(f"bidfit: note: {file}: not a case file, skipped: {reason}", file=sys.stderr)
+    _write_step_summary(result, _files_read(args, result))
     if args.output:
         from bidfit.io.atomic import write_atomically
 
-        text = render(result, args.format, colour=False)
+        text = render(result, args.format, colour=False, verbose=args.verbose)
         write_atomically(
             args.output, lambda stream: stream.write(text.encode("utf-8")), inputs=_files_read(args, result)
         )
@@ -107,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     from bidfit.present.gate import use_colour
 
     colour = args.format == "text" and use_colour(sys.stdout)
-    text = render(result, args.format, colour=colour, show_problems=False)
+    text = render(result, args.format, colour=colour, show_problems=False, verbose=args.verbose)
     if colour:  # the text format cleans every name before it adds its own colour sequences
         sys.stdout.write(text)
     else:
@@ -115,10 +166,41 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def render(result: CheckResult, name: str, *, colour: bool = False, show_problems: bool = True) -> str:
-    """The report in format ``name``."""
+def _write_step_summary(result: CheckResult, inputs: list[Path]) -> None:
+    """Append the Markdown report to ``$GITHUB_STEP_SUMMARY`` when GitHub Actions sets it.
+
+    GitHub shows that file as the job's summary page; it is appended to, as
+    GitHub asks, and never when it is one of the files read.
+    """
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    path = Path(target)
+    if any(path.resolve() == p.resolve() for p in inputs):
+        print_errors(
+            [f"GITHUB_STEP_SUMMARY is {target}, a file this check reads: the summary is not written"]
+        )
+        return
+    from bidfit.present.gate import format_markdown
+
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(format_markdown(result) + "\n")
+    except OSError as exc:
+        print_errors([f"cannot write the job summary to {target}: {exc.strerror or exc}"])
+
+
+def render(
+    result: CheckResult, name: str, *, colour: bool = False, show_problems: bool = True, verbose: bool = False
+) -> str:
+    """The report in format ``name``; GitHub annotations point at each bid's line or cell."""
     from bidfit.present import gate
 
     if name == "text":
-        return gate.format_text(result, colour, show_problems=show_problems)
+        return gate.format_text(result, colour, show_problems=show_problems, verbose=verbose)
+    if name == "github":
+        from bidfit.io.positions import bid_positions
+
+        valid = [f for f in result.files if f not in result.problems]
+        return gate.format_github(result, positions={f: bid_positions(f) for f in valid})
     return gate.FORMATS[name](result)

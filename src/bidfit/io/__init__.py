@@ -21,12 +21,19 @@ __all__ = [
     "find_case_files",
     "load",
     "load_sample",
+    "not_a_case",
     "sample_names",
     "sample_path",
 ]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 """File endings :func:`load` reads."""
+
+CASE_KEYS = ("bids", "revenue", "horizon_years", "discount_rate")
+"""Top-level keys of which a YAML or JSON case file has at least one (a case has all of them)."""
+
+CASE_SHEETS = ("Case", "Revenue", "Bids", "Costs")
+"""Sheets of which an input workbook has at least one."""
 
 
 def load(path: str | Path) -> Case:
@@ -125,3 +132,43 @@ def _case_files_in(folder: Path) -> list[Path]:
             if Path(name).suffix.lower() in CASE_SUFFIXES and not name.startswith((".", "~$"))
         ]
     return sorted(found, key=lambda path: path.relative_to(folder).parts)
+
+
+def not_a_case(path: str | os.PathLike[str]) -> str | None:
+    r"""Why a file that does not load as a case is not a case file at all, or None when it may be one.
+
+    A repository of proposals holds other YAML, JSON and workbooks: a policy
+    file, ``mkdocs.yml``, a budget. A YAML or JSON file whose top level is a
+    mapping with none of :data:`CASE_KEYS`, or a workbook with none of the
+    sheets :data:`CASE_SHEETS`, is not a case; a file with a syntax error, a
+    top level that is not a mapping, or some case keys is a case with
+    problems, reported as such.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "mkdocs.yml").write_text("site_name: Proposals\nnav: [index.md]\n")
+    >>> not_a_case(folder / "mkdocs.yml")
+    'a YAML or JSON file whose top level has none of the keys of a case (bids, revenue, horizon_years, discount_rate)'
+    >>> _ = (folder / "typo.yaml").write_text("name: Deal\nbids: []\n")
+    >>> not_a_case(folder / "typo.yaml") is None
+    True
+    """
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            from bidfit.io.xlsx.safety import check_workbook_file
+
+            titles = {entry.name.strip().casefold() for entry in check_workbook_file(path).sheets}
+            if titles.isdisjoint(name.casefold() for name in CASE_SHEETS):
+                return f"a workbook with none of the sheets of a case ({', '.join(CASE_SHEETS)})"
+            return None
+        from bidfit.io.textfiles import read_mapping
+
+        data = read_mapping(path)
+    except (InputError, OSError):
+        return None
+    if isinstance(data, dict) and not any(key in data for key in CASE_KEYS):
+        return f"a YAML or JSON file whose top level has none of the keys of a case ({', '.join(CASE_KEYS)})"
+    return None

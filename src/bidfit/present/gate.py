@@ -23,8 +23,7 @@ import json
 import math
 import os
 import re
-import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
@@ -32,13 +31,15 @@ from typing import IO, TYPE_CHECKING, Any
 from bidfit import _format as fmt
 from bidfit._version import __version__
 from bidfit.escape import for_github_data, for_github_property, for_markdown, for_terminal, for_xml
-from bidfit.present.text import WIDTH, render_flags
-from bidfit.present.view import headline, key_figures
+from bidfit.present.text import DEFAULT_WIDTH, line_width, render_flags, wrap
+from bidfit.present.view import headline, key_figures, outcome_colour, policy_outcome
+from bidfit.results.analysis import VERDICT_WORDS
 
 if TYPE_CHECKING:
     from bidfit.errors import Problem
     from bidfit.flags import Flag
     from bidfit.gate import BidCheck, CheckResult
+    from bidfit.io.positions import Position
     from bidfit.studies.pricing import LeverChange
 
 __all__ = [
@@ -53,9 +54,11 @@ __all__ = [
     "use_colour",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.0"
 """Version of the JSON layout: the minor part grows with added fields, the major part on any
-change that could break a reader."""
+change that could break a reader. 2.0: ``verdict`` is the customer's economics alone (a bid that
+only misses a policy threshold is no longer ``worse_off``); the policy outcome is ``passed``
+with ``failures``, and ``outcome`` says both in words."""
 
 # ---------------------------------------------------------------------------- text
 
@@ -108,43 +111,73 @@ def _bold(text: str, colour: bool) -> str:
 WHAT_IT_TAKES_LABEL = "What it takes:"
 
 
-def _what_it_takes_lines(entry: BidCheck, colour: bool) -> list[str]:
+def _what_it_takes_lines(entry: BidCheck, colour: bool, width: int) -> list[str]:
     sentence = entry.what_it_takes_sentence
     if sentence is None:
         return []
-    lines = textwrap.wrap(
-        f"{WHAT_IT_TAKES_LABEL} {for_terminal(sentence)}",
-        width=WIDTH,
-        initial_indent="  ",
-        subsequent_indent="      ",
-    )
+    lines = wrap(f"{WHAT_IT_TAKES_LABEL} {sentence}", width, indent="  ")
     if colour:
         lines[0] = lines[0].replace(WHAT_IT_TAKES_LABEL, _bold(WHAT_IT_TAKES_LABEL, colour), 1)
     return lines
 
 
-def _text_block(entry: BidCheck, colour: bool) -> list[str]:
-    """A bid's lines; user text is cleaned by :func:`for_terminal` before any colour is added."""
+def _one_line(entry: BidCheck, width: int) -> str:
+    """A passing bid on one line: ``[pass] <bid> (<vendor>): PASSES POLICY - the customer is ...``.
+
+    When the line is wider than ``width``, the vendor is left out, then the
+    bid's name is cut short (ending in ``...``); the answers are never cut.
+    """
+    bid, tail = entry.analysis, ": " + policy_outcome(entry.analysis, entry.failures)
+    mark = "[pass] " if entry.passed else "[FAIL] "
+    name = for_terminal(f"{bid.name} ({bid.vendor})" if bid.vendor else bid.name)
+    if len(mark + name + tail) > width:
+        name = for_terminal(bid.name)
+    room = width - len(mark) - len(tail)
+    if len(name) > room:
+        name = name[: max(room - 3, 8)] + "..."
+    return mark + name + tail
+
+
+def _text_block(entry: BidCheck, colour: bool, width: int, verbose: bool = True) -> list[str]:
+    """A bid's lines: one for a passing bid unless ``verbose``, else its headline, key figures,
+    findings and what it takes. User text is cleaned by :func:`for_terminal` before any colour
+    is added."""
     bid = entry.analysis
+    key = outcome_colour(entry.verdict, entry.passed)
+    if entry.passed and not verbose:
+        line = _one_line(entry, width)
+        return [f"{_bold(line[:6], colour)} {_paint(line[7:], key, colour)}"]
     mark = "pass" if entry.passed else "FAIL"
+    head = wrap(f"[{mark}] {headline(bid, entry.failures)}", width, hang="       ")
+    lines = [f"{_bold(head[0][:6], colour)} {_paint(head[0][7:], key, colour)}"]
+    lines += [_paint(line, key, colour) for line in head[1:]]
     figures = [("File", f"{entry.file} (case: {entry.case})"), *key_figures(bid)]
-    width = max(len(label) for label, _ in figures)
-    lines = [f"{_bold(f'[{mark}]', colour)} {_paint(for_terminal(headline(bid)), entry.verdict, colour)}"]
-    lines += [f"  {label.ljust(width)}  {for_terminal(value)}" for label, value in figures]
+    label_width = max(len(label) for label, _ in figures)
+    for label, value in figures:
+        lines += wrap(
+            f"{label.ljust(label_width)}  {value}", width, indent="  ", hang=" " * (label_width + 2)
+        )
     if entry.flags:
         lines.append("  Findings:")
-        for line in render_flags(bid, indent="    "):
+        for line in render_flags(bid, indent="    ", width=width):
             found = _SEVERITY_WORD.match(line)
             if found and colour:
                 word = found.group(2)
                 line = found.group(1) + _paint(word, word.lower(), colour) + line[found.end() :]
             lines.append(line)
-    return lines + _what_it_takes_lines(entry, colour)
+    return lines + _what_it_takes_lines(entry, colour, width)
 
 
-def format_text(result: CheckResult, colour: bool = False, *, show_problems: bool = True) -> str:
-    """One block per bid (verdict, key figures, each finding with its lever, and for a failing bid
-    a ``What it takes:`` line), then a summary.
+def format_text(
+    result: CheckResult,
+    colour: bool = False,
+    *,
+    show_problems: bool = True,
+    verbose: bool = False,
+    width: int | None = None,
+) -> str:
+    """A line per passing bid, a block per failing bid (both answers, key figures, each finding with
+    its lever, and a ``What it takes:`` line), then a summary; no line wider than ``width``.
 
     Parameters
     ----------
@@ -155,16 +188,32 @@ def format_text(result: CheckResult, colour: bool = False, *, show_problems: boo
     show_problems : bool
         List input problems too; the command line prints them on stderr
         instead when the report goes to the terminal.
+    verbose : bool
+        Give a passing bid its whole block too.
+    width : int, optional
+        Line width [characters]; default :func:`bidfit.present.text.line_width`
+        (``COLUMNS``, or the terminal's).
     """
+    width = width or line_width()
     lines: list[str] = []
     for entry in result.entries:
-        lines += [*_text_block(entry, colour), ""]
+        block = _text_block(entry, colour, width, verbose)
+        lines += [*block, ""] if len(block) > 1 else block
+    if lines and lines[-1]:
+        lines.append("")
     if show_problems and result.problems:
         lines.append(_paint("Input errors:", "error", colour))
-        lines += [f"  {for_terminal(p)}" for problems in result.problems.values() for p in problems]
+        lines += [
+            line
+            for problems in result.problems.values()
+            for p in problems
+            for line in wrap(str(p), width, "  ")
+        ]
         lines.append("")
     status = _paint(result.status.upper(), "better_off" if result.passed else "error", colour)
-    lines.append(f"{status}: {result.summary_line()}")
+    summary = wrap(f"{result.status.upper()}: {result.summary_line()}", width)
+    summary[0] = summary[0].replace(result.status.upper(), status, 1)
+    lines += summary
     return "\n".join(lines) + "\n"
 
 
@@ -231,6 +280,7 @@ def _entry_dict(entry: BidCheck) -> dict[str, Any]:
         "currency": entry.currency,
         "verdict": entry.verdict,
         "passed": entry.passed,
+        "outcome": policy_outcome(entry.analysis, entry.failures),
         "metrics": {name: _number(v) for name, v in entry.figures.items()},
         "flags": [_flag_dict(f) for f in entry.flags],
         "failures": [f.code for f in entry.failures],
@@ -270,7 +320,9 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
             "failed": len(result.failed),
             "verdicts": {v: verdicts.count(v) for v in ("better_off", "at_risk", "worse_off")},
         },
+        "simulation": {"trials": result.trials, "seed": result.seed, "files": list(result.simulated)},
         "files": list(result.files),
+        "skipped": [{"file": file, "reason": reason} for file, reason in result.skipped.items()],
         "results": [_entry_dict(e) for e in result.entries],
         "input_errors": [_problem_dict(p) for problems in result.problems.values() for p in problems],
     }
@@ -307,15 +359,15 @@ def _junit_case(suite: Any, entry: BidCheck) -> None:
         failure = ET.SubElement(
             case,
             "failure",
-            message=for_xml(f"{entry.verdict}: " + ", ".join(f.code for f in entry.failures)),
-            type=entry.verdict,
+            message=for_xml(policy_outcome(entry.analysis, entry.failures)),
+            type="policy: " + ", ".join(f.code for f in entry.failures),
         )
         lines = [_flag_line(f) for f in entry.failures]
         if entry.what_it_takes_sentence is not None:
             lines.append(f"{WHAT_IT_TAKES_LABEL} {entry.what_it_takes_sentence}")
         failure.text = _xml_lines(lines)
     out = ET.SubElement(case, "system-out")
-    out.text = _xml_lines(_text_block(entry, colour=False))
+    out.text = _xml_lines(_text_block(entry, colour=False, width=DEFAULT_WIDTH))
 
 
 def _junit_error(suite: Any, file: str, problems: tuple[Problem, ...]) -> None:
@@ -330,8 +382,8 @@ def _junit_error(suite: Any, file: str, problems: tuple[Problem, ...]) -> None:
 def format_junit(result: CheckResult) -> str:
     """JUnit XML: one ``testsuite`` per file, one ``testcase`` per bid.
 
-    A failing bid has a ``failure`` element (message: verdict and failing
-    codes; text: each failing finding with its lever, then what it takes to
+    A failing bid has a ``failure`` element (message: the policy outcome and
+    the customer's economics in words; type: the failing codes; text: each failing finding with its lever, then what it takes to
     pass); an invalid file has a single ``testcase`` with an ``error``
     element listing every problem. Each bid's full text block (with the
     ``What it takes:`` line) is in ``system-out``.
@@ -349,6 +401,10 @@ def format_junit(result: CheckResult) -> str:
         }
         attributes = {"name": for_xml(file), **{k: str(v) for k, v in counts.items()}, "skipped": "0"}
         suite = ET.SubElement(root, "testsuite", attributes)
+        if file in result.simulated:
+            properties = ET.SubElement(suite, "properties")
+            for name, value in (("bidfit.trials", result.trials), ("bidfit.seed", result.seed)):
+                ET.SubElement(properties, "property", name=name, value=str(value))
         for entry in entries:
             _junit_case(suite, entry)
         if problems:
@@ -366,6 +422,12 @@ def format_junit(result: CheckResult) -> str:
 _LINE_COLUMN = re.compile(r"^line (\d+)(?:, column (\d+))?$")
 _ANNOTATION = {"error": "error", "warning": "warning"}
 
+ANNOTATION_CAP = 10
+"""GitHub shows at most this many annotations of each kind (error, warning, notice) per step."""
+
+Annotation = tuple[int, str, dict[str, str], str]
+"""An annotation before it is written: its rank (lower first), level, properties and message."""
+
 
 def _command(level: str, properties: dict[str, str], message: str) -> str:
     """One workflow command on one line: properties and message cleaned and escaped."""
@@ -373,25 +435,38 @@ def _command(level: str, properties: dict[str, str], message: str) -> str:
     return f"::{level} {props}::{for_github_data(message)}"
 
 
-def _github_flag(entry: BidCheck, flag: Flag) -> str:
+def _bid_properties(entry: BidCheck, code: str, position: Position | None) -> dict[str, str]:
+    """``file``, ``line`` (a text file) and ``title`` (with ``Sheet!Cell`` in a workbook) of a bid's annotation."""
+    properties = {"file": PurePath(entry.file).as_posix()}
+    title = f"bidfit {code}: {entry.bid}"
+    if isinstance(position, int):
+        properties["line"] = str(position)
+    elif position:
+        title += f" ({position})"
+    properties["title"] = title
+    return properties
+
+
+def _bid_annotations(entry: BidCheck, position: Position | None) -> list[Annotation]:
+    """The bid's findings (failing ones first) and, for a failing bid, what it takes to pass."""
     who = f" ({entry.vendor})" if entry.vendor else ""
-    lever = f" [lever: {flag.lever.replace('_', ' ')}]" if flag.lever else ""
-    message = f"{entry.bid}{who} in case {entry.case!r}: {entry.verdict}. {flag.code}{lever}: {flag.message}"
-    properties = {"file": PurePath(entry.file).as_posix(), "title": f"bidfit {flag.code}: {entry.bid}"}
-    return _command(_ANNOTATION[flag.severity], properties, message)
-
-
-def _github_what_it_takes(entry: BidCheck) -> list[str]:
+    head = f"{entry.bid}{who} in case {entry.case!r}: {policy_outcome(entry.analysis, entry.failures)}."
+    out: list[Annotation] = []
+    for flag in entry.flags:
+        if flag.severity not in _ANNOTATION:
+            continue
+        lever = f" [lever: {flag.lever.replace('_', ' ')}]" if flag.lever else ""
+        rank = 1 if flag in entry.failures else 2
+        message = f"{head} {flag.code}{lever}: {flag.message}"
+        out.append((rank, _ANNOTATION[flag.severity], _bid_properties(entry, flag.code, position), message))
     sentence = entry.what_it_takes_sentence
-    if sentence is None:
-        return []
-    who = f" ({entry.vendor})" if entry.vendor else ""
-    message = f"{entry.bid}{who} in case {entry.case!r}: {entry.verdict}. {WHAT_IT_TAKES_LABEL} {sentence}"
-    properties = {"file": PurePath(entry.file).as_posix(), "title": f"bidfit WHAT_IT_TAKES: {entry.bid}"}
-    return [_command("notice", properties, message)]
+    if sentence is not None:
+        message = f"{head} {WHAT_IT_TAKES_LABEL} {sentence}"
+        out.append((3, "notice", _bid_properties(entry, "WHAT_IT_TAKES", position), message))
+    return out
 
 
-def _github_problem(problem: Problem) -> str:
+def _problem_annotation(problem: Problem) -> Annotation:
     properties = {
         "file": PurePath(problem.file or "").as_posix(),
         "title": f"bidfit input error ({problem.code})",
@@ -401,32 +476,72 @@ def _github_problem(problem: Problem) -> str:
         properties["line"] = position.group(1)
         if position.group(2):
             properties["col"] = position.group(2)
-    return _command("error", properties, str(replace(problem, file=None)))
+    return (0, "error", properties, str(replace(problem, file=None)))
 
 
-def format_github(result: CheckResult) -> str:
-    """GitHub Actions workflow commands, one annotation per finding and per input problem.
+def _capped(annotations: list[Annotation], cap: int) -> tuple[list[Annotation], dict[str, int]]:
+    """The most important annotations within ``cap`` of each level, and how many of each are left out.
 
-    Error findings are ``::error``, warnings ``::warning`` (info findings are
-    left out); each names the file and puts the bid, the verdict, the code,
-    the lever and the message in the text. Each failing bid then gets one
-    ``::notice`` (title ``bidfit WHAT_IT_TAKES: <bid>``) saying what it takes
-    to pass. An input problem is an ``::error`` whose text starts with its
-    place (``Sheet!Cell`` or the field path), with ``line``/``col`` when the
-    place is a line of a YAML, JSON or TOML file.
-    The last line is a plain summary. Messages and properties are cleaned
-    (control characters removed, line breaks made spaces, so one command is
-    one line) and escape ``%``; properties also ``:`` and ``,``.
+    When any is left out, one notice is kept free for saying so.
     """
-    lines = [
-        line
-        for entry in result.entries
-        for line in [
-            *(_github_flag(entry, flag) for flag in entry.flags if flag.severity in _ANNOTATION),
-            *_github_what_it_takes(entry),
-        ]
-    ]
-    lines += [_github_problem(p) for problems in result.problems.values() for p in problems]
+    ranked = sorted(annotations, key=lambda a: a[0])  # stable: the order of files and bids within a rank
+    left = {
+        level: max(0, sum(a[1] == level for a in ranked) - cap) for level in ("error", "warning", "notice")
+    }
+    if any(left.values()) and sum(a[1] == "notice" for a in ranked) >= cap:
+        left["notice"] += 1
+    room = {level: cap - (1 if level == "notice" and any(left.values()) else 0) for level in left}
+    kept: list[Annotation] = []
+    for annotation in ranked:
+        if room[annotation[1]] > 0:
+            room[annotation[1]] -= 1
+            kept.append(annotation)
+    return kept, left
+
+
+def format_github(
+    result: CheckResult,
+    positions: Mapping[str, Sequence[Position]] | None = None,
+    cap: int = ANNOTATION_CAP,
+) -> str:
+    """GitHub Actions workflow commands: the most important annotations first, within GitHub's cap.
+
+    Input problems come first, as ``::error`` whose text starts with the
+    place (``Sheet!Cell`` or the field path), with ``line``/``col`` when the
+    place is a line of a YAML, JSON or TOML file. Then the findings that fail
+    a bid, then warnings (``::warning``; info findings are left out), then
+    for each failing bid one ``::notice`` (title ``bidfit WHAT_IT_TAKES:
+    <bid>``) saying what it takes to pass. Each finding's text has the bid,
+    both answers in words (the policy outcome and the customer's economics),
+    the code, the lever and the message; it points at the bid: ``line=`` in a
+    YAML or JSON file, ``Sheet!Cell`` in the title for a workbook (from
+    ``positions``: per file, each bid's :func:`bidfit.io.positions.bid_positions`).
+
+    GitHub shows at most ``cap`` annotations of each kind per step and drops
+    the rest silently: beyond it, this leaves the less important ones out and
+    says in one last ``::notice`` how many. The last line is a plain summary.
+    Messages and properties are cleaned (control characters removed, line
+    breaks made spaces, so one command is one line) and escape ``%``;
+    properties also ``:`` and ``,``.
+    """
+    positions = positions or {}
+    annotations = [_problem_annotation(p) for problems in result.problems.values() for p in problems]
+    for file in result.files:
+        places = positions.get(file, ())
+        for k, entry in enumerate(result.entries_of(file)):
+            annotations += _bid_annotations(entry, places[k] if k < len(places) else None)
+    kept, left = _capped(annotations, cap)
+    lines = [_command(level, properties, message) for _, level, properties, message in kept]
+    if any(left.values()):
+        counts = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in left.items() if n)
+        lines.append(
+            _command(
+                "notice",
+                {"title": "bidfit: more findings"},
+                f"{counts} not shown as annotations (GitHub shows at most {cap} of each kind per step): "
+                "see the job summary or the log's report.",
+            )
+        )
     lines.append(f"bidfit: {result.status.upper()}: {result.summary_line()}")
     return "\n".join(lines) + "\n"
 
@@ -445,10 +560,10 @@ def _markdown_row(entry: BidCheck) -> str:
     m, cur = entry.figures, entry.currency
     codes = ", ".join(f"{f.code} ({f.severity})" for f in entry.flags if f.severity != "info") or "-"
     cells = [
-        "**FAIL**" if not entry.passed else "pass",
+        "**FAILS POLICY**" if not entry.passed else "passes policy",
         for_markdown(entry.file),
         _who(entry),
-        entry.verdict.replace("_", " "),
+        VERDICT_WORDS[entry.verdict],
         fmt.money(m["npv"], cur),
         fmt.years(m["payback_years"]),
         fmt.ratio(m["benefit_cost_ratio"]),
@@ -525,7 +640,7 @@ def format_markdown(result: CheckResult) -> str:
     if result.entries:
         lines += [
             "",
-            "| Result | File | Bid | Verdict | NPV | Payback | B/C | Findings |",
+            "| Policy | File | Bid | Customer | NPV | Payback | B/C | Findings |",
             "|---|---|---|---|--:|--:|--:|---|",
             *(_markdown_row(e) for e in result.entries),
         ]

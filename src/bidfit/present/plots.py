@@ -28,6 +28,7 @@ from bidfit.present.html import VERDICT_COLOURS
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
     from bidfit.results.analysis import Analysis, BidAnalysis
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BID_KINDS",
     "benefits_costs",
+    "colour_scale",
     "compare_bids",
     "cumulative_cash",
     "deal_map",
@@ -52,15 +54,20 @@ LOSS = "#c62828"
 NEUTRAL = "#37474f"
 LIGHT = "#90a4ae"
 CATEGORY_COLOURS = {
-    "capex": "#8e24aa",
-    "installation": "#5e35b1",
-    "license": "#3949ab",
-    "maintenance": "#ef6c00",
-    "operations": "#d84315",
-    "subscription": "#f9a825",
-    "training": "#00897b",
-    "other": "#757575",
+    "capex": "#0072b2",
+    "installation": "#56b4e9",
+    "license": "#cc79a7",
+    "maintenance": "#e69f00",
+    "operations": "#d55e00",
+    "subscription": "#f0e442",
+    "training": "#009e73",
+    "other": "#999999",
 }
+"""One colour per cost category: the Okabe-Ito palette, told apart with any colour vision.
+
+Every pair differs by more than 20 in CIE76 delta-E, and each differs as much
+from :data:`BENEFIT` and :data:`LOSS`, so stacked costs never read as one block.
+"""
 FIGSIZE = (8.0, 4.5)
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
 
@@ -104,6 +111,48 @@ def _finish(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def colour_scale(low: float, high: float, ticks: int = 9) -> tuple[Normalize, np.ndarray]:
+    """A linear colour scale over ``low..high`` and its colour-bar ticks, evenly spaced.
+
+    When the values straddle zero the scale is centred on it (symmetric about
+    0, so the midpoint colour means break-even and equal distances mean equal
+    amounts) and the ticks are symmetric too; they are round values (1, 2,
+    2.5 or 5 times a power of ten apart) inside the scale.
+
+    Parameters
+    ----------
+    low, high : float
+        The smallest and largest value shown [any unit].
+    ticks : int
+        At most this many ticks.
+
+    Returns
+    -------
+    (Normalize, numpy.ndarray)
+        The colour norm and the tick values, in increasing order.
+
+    Examples
+    --------
+    >>> norm, values = colour_scale(-2_600_000.0, 1_300_000.0)
+    >>> float(norm.vmin), float(norm.vmax), values.tolist()
+    (-2600000.0, 2600000.0, [-2000000.0, -1000000.0, 0.0, 1000000.0, 2000000.0])
+    """
+    from matplotlib.colors import Normalize
+    from matplotlib.ticker import MaxNLocator
+
+    centred = low < 0 < high
+    if centred:
+        limit = max(-low, high)
+        low, high = -limit, limit
+    elif low == high:
+        low, high = low - 1.0, high + 1.0
+    locator = MaxNLocator(nbins=ticks - 1, steps=[1, 2, 2.5, 5, 10], symmetric=centred)
+    values = np.asarray(locator.tick_values(low, high), dtype=float)
+    slack = 1e-9 * (high - low)
+    inside = values[(values >= low - slack) & (values <= high + slack)]
+    return Normalize(low, high), inside
 
 
 def _short(value: float) -> str:
@@ -183,18 +232,28 @@ def cumulative_cash(bid: BidAnalysis, ax: Axes | None = None, discounted: bool =
             bbox=_LABEL_BOX,
         )
     else:
+        # Below everything drawn, at the right: the note never covers a line or a bar.
+        drawn = [table["cumulative"].to_numpy(dtype=float), net.astype(float), np.zeros(1)]
+        if discounted:
+            drawn.append(table["cumulative_pv"].to_numpy(dtype=float))
+        everything = np.concatenate(drawn)
+        lowest, highest = float(everything.min()), float(everything.max())
+        span = max(highest - lowest, 1.0)
         end = float(table["cumulative"].iloc[-1])
         ax.annotate(
             f"no payback within {bid.horizon_years} years\n(ends at {fmt.money(end, cur)})",
-            (years[-1], end),
-            xytext=(-14, 0),
+            (1.0, lowest),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, -10),
             textcoords="offset points",
             ha="right",
-            va="center",
+            va="top",
             color=LOSS,
             fontweight="bold",
             bbox=_LABEL_BOX,
         )
+        ax.update_datalim([(float(years[0]), lowest - 0.3 * span)])  # room for the note below the lines
+        ax.autoscale_view()
     ax.set_xticks(years)
     _money(ax.yaxis, cur)
     ax.legend(loc="best", fontsize=8, frameon=False)
@@ -370,12 +429,12 @@ def npv_histogram(bid: SimulatedBid, ax: Axes | None = None, bins: int = 60) -> 
         the others green; a line at NPV = 0 and dotted lines at P10/P50/P90.
         The red heights add up to ``probability_worse_off``.
     """
-    from bidfit.results.simulation import histogram_edges
-
     ax = _axes(ax)
     cur = bid.currency
-    edges = histogram_edges(bid.npv, bins)
-    counts, _ = np.histogram(bid.npv, edges)
+    # Through the result's own histogram, which works whether the trials were kept or only summarised.
+    table = bid.histogram(bins)
+    edges = np.append(table["npv_from"].to_numpy(), table["npv_to"].to_numpy()[-1])
+    counts = table["trials"].to_numpy()
     share = counts / bid.trials
     colours = [LOSS if right <= 0 else BENEFIT for right in edges[1:]]
     ax.bar(
@@ -389,14 +448,18 @@ def npv_histogram(bid: SimulatedBid, ax: Axes | None = None, bins: int = 60) -> 
         linewidth=0.3,
     )
     ax.axvline(0, color="black", linewidth=1)
+    # Two bands above the bars: the quantile labels along the top edge, the
+    # P(worse off) note below them, so the two never meet whatever the quantiles.
+    ax.set_ylim(0.0, 1.45 * float(share.max()) if share.max() > 0 else 1.0)
     for q, value in (("P10", bid.npv_p10), ("P50", bid.npv_p50), ("P90", bid.npv_p90)):
         ax.axvline(value, color=NEUTRAL, linestyle=":", linewidth=1)
         ax.annotate(
             q,
             (value, 1),
             xycoords=("data", "axes fraction"),
-            xytext=(2, -12),
+            xytext=(2, -2),
             textcoords="offset points",
+            va="top",
             fontsize=8,
             color=NEUTRAL,
         )
@@ -404,15 +467,17 @@ def npv_histogram(bid: SimulatedBid, ax: Axes | None = None, bins: int = 60) -> 
         f"P(worse off) = {fmt.percent(bid.probability_worse_off, 1)}"
         f" +/- {fmt.percent(bid.probability_worse_off_se, 2)}"
     )
-    ax.text(
-        0.99,
-        0.95,
+    ax.annotate(
         text,
-        transform=ax.transAxes,
+        (1.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(-4, -20),
+        textcoords="offset points",
         ha="right",
         va="top",
         fontweight="bold",
         color=LOSS if bid.probability_worse_off > 0 else BENEFIT,
+        bbox=_LABEL_BOX,
     )
     _money(ax.xaxis, cur)
     from matplotlib.ticker import PercentFormatter
@@ -439,17 +504,15 @@ def deal_map(deal: DealMap, ax: Axes | None = None) -> Axes:
         quote as labelled points, a dotted line at the quoted fee; when no
         price works at that fee, a note saying so.
     """
-    from matplotlib.colors import Normalize, TwoSlopeNorm
 
     ax = _axes(ax)
     cur = deal.currency
     low, high = float(deal.npv.min()), float(deal.npv.max())
-    norm: Normalize = (
-        TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high) if low < 0 < high else Normalize(low, high)
-    )
+    norm, ticks = colour_scale(low, high)
     mesh = ax.pcolormesh(deal.prices, deal.fees, deal.npv, cmap="RdYlGn", norm=norm, shading="auto")
     bar = ax.figure.colorbar(mesh, ax=ax)
     bar.set_label(f"customer NPV [{cur}]")
+    bar.set_ticks(ticks.tolist())
     bar.formatter = money_formatter(cur)
     bar.update_ticks()
     inside = (deal.break_even_fee >= deal.fees[0]) & (deal.break_even_fee <= deal.fees[-1])

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bidfit import _format as fmt
 from bidfit.present.view import Block, Findings, Heading, Paragraph, Table
+from bidfit.results.analysis import VERDICT_WORDS
 
 if TYPE_CHECKING:
     from bidfit.studies.pricing import (
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 WHAT_IT_TAKES_HEADER = ("Lever", "Now", "Needed", "Change", "What")
-OPTIONS_HEADER = ("Options", "Scope", "Customer NPV", "Verdict", "Vendor margin", "Vendor accepts")
+OPTIONS_HEADER = ("Options", "Scope", "Customer NPV", "Customer", "Policy", "Vendor margin", "Vendor accepts")
 
 
 def _value(value: object, currency: str, lever: str) -> str:
@@ -82,7 +83,8 @@ def option_rows(result: OptionsResult) -> list[tuple[str, ...]]:
             " + ".join(r["options"]) or "(base)",  # type: ignore[arg-type]
             ", ".join(r["scope"]),  # type: ignore[arg-type]
             fmt.money(float(r["npv"]), result.currency),  # type: ignore[arg-type]
-            str(r["verdict"]),
+            VERDICT_WORDS[str(r["verdict"])],
+            "passes" if r["passes"] else "FAILS",
             fmt.percent(r["vendor_margin"], 1),  # type: ignore[arg-type]
             "yes" if r["vendor_ok"] else "no",
         )
@@ -104,7 +106,9 @@ def recommendation(result: OptionsResult) -> str:
 
 def describe_options(result: OptionsResult) -> list[Block]:
     """Every combination of scope options and the recommendation."""
-    table = Table(OPTIONS_HEADER, option_rows(result), title=f"Scope options of {result.bid}", align="llrlrl")
+    table = Table(
+        OPTIONS_HEADER, option_rows(result), title=f"Scope options of {result.bid}", align="llrllrl"
+    )
     return [table, Paragraph(recommendation(result))]
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bidfit import _format as fmt
 from bidfit.flags import Flag
-from bidfit.results.analysis import VERDICT_TEXT
+from bidfit.results.analysis import VERDICT_TEXT, VERDICT_WORDS
 
 if TYPE_CHECKING:
     from bidfit.gate import BidCheck, CheckResult
@@ -33,6 +33,7 @@ __all__ = [
     "Heading",
     "Paragraph",
     "Table",
+    "banner",
     "cashflow_rows",
     "describe_analysis",
     "describe_bid",
@@ -44,15 +45,19 @@ __all__ = [
     "describe_sensitivity",
     "describe_simulated_bid",
     "describe_simulation",
+    "economics",
     "headline",
     "key_figures",
+    "outcome_colour",
+    "policy_outcome",
     "simulation_rows",
     "summary_rows",
 ]
 
 SUMMARY_COLUMNS = (
     "Bid",
-    "Verdict",
+    "Policy",
+    "Customer",
     "NPV",
     "IRR",
     "Payback",
@@ -135,10 +140,48 @@ Block = Heading | Banner | Paragraph | Table | Findings
 # --------------------------------------------------------------------------
 
 
-def headline(bid: BidAnalysis) -> str:
-    """``Vendor A (Acme): WORSE OFF - the customer is worse off``."""
+MAX_REASONS = 2
+"""A headline names this many failing findings, then says how many more there are."""
+
+
+def economics(bid: BidAnalysis) -> str:
+    """The customer's economics in words: ``the customer is better off (NPV EUR 3.69M)``."""
+    return f"{VERDICT_TEXT[bid.verdict]} (NPV {fmt.money(bid.npv, bid.currency)})"
+
+
+def policy_outcome(bid: BidAnalysis, failures: Sequence[Flag] | None = None) -> str:
+    """Both answers in words: the policy's outcome with its reasons, then the customer's economics.
+
+    ``FAILS POLICY - payback 5.3 years, the policy allows 5; the customer is better off (NPV EUR 3.69M)``
+    or ``PASSES POLICY - the customer is better off (NPV EUR 343k)``. ``failures`` are the
+    findings that fail the policy (default: the bid's errors, :attr:`BidAnalysis.failing`).
+    """
+    failing = bid.failing if failures is None else tuple(failures)
+    if not failing:
+        return f"PASSES POLICY - {economics(bid)}"
+    reasons = [f.short for f in failing[:MAX_REASONS]]
+    if len(failing) > MAX_REASONS:
+        reasons.append(f"and {len(failing) - MAX_REASONS} more")
+    return f"FAILS POLICY - {'; '.join(reasons)}; {economics(bid)}"
+
+
+def outcome_colour(verdict: str, passes: bool) -> str:
+    """The colour key of a banner that shows both answers: red when the bid fails the policy or
+    the customer is worse off, else the verdict's own colour."""
+    return "worse_off" if not passes else verdict
+
+
+def headline(bid: BidAnalysis, failures: Sequence[Flag] | None = None) -> str:
+    """``Vendor A (Acme): FAILS POLICY - ...; the customer is worse off (NPV EUR -1.53M)`` (see
+    :func:`policy_outcome`)."""
     who = f" ({bid.vendor})" if bid.vendor else ""
-    return f"{bid.name}{who}: {bid.verdict.upper().replace('_', ' ')} - {VERDICT_TEXT[bid.verdict]}"
+    return f"{bid.name}{who}: {policy_outcome(bid, failures)}"
+
+
+def banner(bid: BidAnalysis, failures: Sequence[Flag] | None = None, suffix: str = "") -> Banner:
+    """The bid's banner: both answers in words, coloured by :func:`outcome_colour`."""
+    passes = not (bid.failing if failures is None else failures)
+    return Banner(outcome_colour(bid.verdict, passes), headline(bid, failures) + suffix)
 
 
 def key_figures(bid: BidAnalysis) -> list[tuple[str, str]]:
@@ -168,7 +211,8 @@ def summary_rows(analysis: Analysis) -> list[tuple[str, ...]]:
         rows.append(
             (
                 b.name,
-                b.verdict,
+                "passes" if b.passes else "FAILS",
+                VERDICT_WORDS[b.verdict],
                 fmt.money(b.npv, cur),
                 fmt.percent(b.irr, 1),
                 fmt.years(b.payback_years),
@@ -210,7 +254,7 @@ def cashflow_rows(bid: BidAnalysis) -> list[tuple[str, ...]]:
 
 def describe_bid(bid: BidAnalysis) -> list[Block]:
     """Verdict banner, key figures, findings with levers, compact cash flows."""
-    blocks: list[Block] = [Banner(bid.verdict, headline(bid))]
+    blocks: list[Block] = [banner(bid)]
     blocks.append(Table(("Figure", "Value"), [(k, v) for k, v in key_figures(bid)]))
     if bid.flags:
         blocks.append(Findings(bid.flags))
@@ -234,8 +278,8 @@ def describe_analysis_head(analysis: Analysis) -> list[Block]:
 
 
 def describe_findings(bid: BidAnalysis) -> list[Block]:
-    """A bid's banner (verdict and headline figures) and its findings."""
-    return [Banner(bid.verdict, headline(bid)), *([Findings(bid.flags)] if bid.flags else [])]
+    """A bid's banner (policy outcome and the customer's economics) and its findings."""
+    return [banner(bid), *([Findings(bid.flags)] if bid.flags else [])]
 
 
 def describe_analysis(analysis: Analysis) -> list[Block]:
@@ -253,31 +297,50 @@ def _more(total: int, what: str) -> list[Block]:
 
 
 def describe_portfolio(portfolio: Portfolio) -> list[Block]:
-    """How many bids have each verdict, then one row per case and bid."""
+    """How many bids pass the policy and have each verdict, then one row per case and bid."""
     counts = portfolio.verdict_counts
+    summary = portfolio.summary  # the same whether the portfolio keeps full analyses or its summary
     n_cases, n_bids = len(portfolio), sum(counts.values())
+    n_passing = int(summary["passes"].sum())
     blocks: list[Block] = [
         Heading(
             f"Portfolio of {n_cases} case{'s' if n_cases != 1 else ''}, {n_bids} bid{'s' if n_bids != 1 else ''}: "
-            + ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+            f"{n_passing} pass the policy, {n_bids - n_passing} fail; the customer is "
+            + ", ".join(f"{VERDICT_WORDS[verdict]} in {n}" for verdict, n in counts.items())
         )
     ]
+
+    def number(value: float) -> float | None:
+        return None if value != value else float(value)  # NaN: the figure does not exist
+
+    shown = summary.iloc[:MAX_ROWS]
     rows = [
         (
-            analysis.case.name,
-            b.name,
-            b.verdict,
-            fmt.money(b.npv, b.currency),
-            fmt.years(b.payback_years),
-            fmt.money(b.one_time_price, b.currency),
-            fmt.money(b.max_one_time_price, b.currency),
+            case,
+            bid,
+            "passes" if passes else "FAILS",
+            VERDICT_WORDS[verdict],
+            fmt.money(float(npv), cur),
+            fmt.years(number(payback)),
+            fmt.money(float(price), cur),
+            fmt.money(float(max_price), cur),
         )
-        for analysis in portfolio
-        for b in analysis
+        for (_, bid), case, cur, passes, verdict, npv, payback, price, max_price in zip(
+            shown.index,
+            shown["case"],
+            shown["currency"],
+            shown["passes"],
+            shown["verdict"],
+            shown["npv"],
+            shown["payback_years"],
+            shown["one_time_price"],
+            shown["max_one_time_price"],
+            strict=True,
+        )
     ]
-    header = ("Case", "Bid", "Verdict", "NPV", "Payback", "Price", "Max price")
-    blocks.append(Table(header, rows[:MAX_ROWS], align="lllrrrr"))
-    return blocks + _more(len(rows), "bids")
+    header = ("Case", "Bid", "Policy", "Customer", "NPV", "Payback", "Price", "Max price")
+    blocks.append(Table(header, rows, align="llllrrrr"))
+    return blocks + _more(len(summary), "bids")
 
 
 # --------------------------------------------------------------------------
@@ -287,9 +350,8 @@ def describe_portfolio(portfolio: Portfolio) -> list[Block]:
 
 def describe_bid_check(entry: BidCheck) -> list[Block]:
     """One bid in the review gate: pass or fail, its key figures, findings and what it takes."""
-    outcome = "passes" if entry.passed else "FAILS on " + ", ".join(f.code for f in entry.failures)
     blocks: list[Block] = [
-        Banner(entry.verdict, f"{headline(entry.analysis)}; {outcome} ({entry.file})"),
+        banner(entry.analysis, entry.failures, f" ({entry.file})"),
         Table(("Figure", "Value"), key_figures(entry.analysis)),
     ]
     if entry.flags:
@@ -306,16 +368,16 @@ def describe_check(result: CheckResult) -> list[Block]:
         (
             e.file,
             e.bid,
-            e.verdict,
-            fmt.money(e.analysis.npv, e.currency),
-            "passes" if e.passed else "fails",
+            "passes" if e.passed else "FAILS",
             ", ".join(f.code for f in e.failures),
+            VERDICT_WORDS[e.verdict],
+            fmt.money(e.analysis.npv, e.currency),
         )
         for e in result.entries
     ]
     if rows:
-        header = ("File", "Bid", "Verdict", "NPV", "Gate", "Failing findings")
-        blocks.append(Table(header, rows[:MAX_ROWS], align="lllrll"))
+        header = ("File", "Bid", "Policy", "Failing findings", "Customer", "NPV")
+        blocks.append(Table(header, rows[:MAX_ROWS], align="lllllr"))
         blocks += _more(len(rows), "bids")
     for file, problems in result.problems.items():
         shown = [(p.where, p.code, p.message) for p in problems]
@@ -422,7 +484,8 @@ def describe_case(case: Case) -> list[Block]:
 
 def _loss_verdict(bid: SimulatedBid) -> str:
     if bid.flags:
-        return bid.verdict
+        failing = any(f.severity == "error" for f in bid.flags)
+        return outcome_colour(bid.verdict, not failing)
     p = bid.probability_worse_off
     return "worse_off" if p >= LOSS_WORSE_OFF else "at_risk" if p >= LOSS_AT_RISK else "better_off"
 
@@ -434,8 +497,11 @@ def _loss_text(bid: SimulatedBid) -> str:
 
 def _simulated_headline(bid: SimulatedBid) -> str:
     who = f" ({bid.vendor})" if bid.vendor else ""
+    failing = [f for f in bid.flags if f.severity == "error"]
+    policy = f"FAILS POLICY - {'; '.join(f.short for f in failing)}; " if failing else ""
     return (
-        f"{bid.name}{who}: the customer is worse off in {_loss_text(bid)} of {bid.trials:,} simulated futures"
+        f"{bid.name}{who}: {policy}the customer is worse off in {_loss_text(bid)} of {bid.trials:,} "
+        "simulated futures"
     )
 
 

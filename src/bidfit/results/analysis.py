@@ -10,15 +10,17 @@ the rich display in Jupyter.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from bidfit.assess.dealroom import Ceiling, DealRoom, customer_ceiling
 from bidfit.build.cashflows import BidCashflows
-from bidfit.flags import Flag
+from bidfit.flags import FAILING_SEVERITIES, Flag
 from bidfit.kernel import finance
 from bidfit.model.case import Policy
 from bidfit.results.base import BidsByName, Blocks, Result
@@ -27,26 +29,75 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from bidfit.model.case import Case
+    from bidfit.results.simulation import Simulation
 
-__all__ = ["Analysis", "BidAnalysis", "Portfolio", "Verdict", "verdict_of"]
+__all__ = [
+    "ECONOMIC_WARNINGS",
+    "Analysis",
+    "BidAnalysis",
+    "Portfolio",
+    "Verdict",
+    "failing_findings",
+    "verdict_of",
+]
 
 Verdict = Literal["better_off", "at_risk", "worse_off"]
 
+VERDICT_WORDS: dict[str, str] = {"better_off": "better off", "at_risk": "at risk", "worse_off": "worse off"}
+"""Each verdict in words, for tables."""
+
 VERDICT_TEXT: dict[str, str] = {
-    "better_off": "the customer is better off",
-    "at_risk": "the customer is at risk",
-    "worse_off": "the customer is worse off",
+    verdict: f"the customer is {words}" for verdict, words in VERDICT_WORDS.items()
 }
+"""Each verdict as a sentence's subject and verb: ``the customer is better off``."""
 
 
-def verdict_of(flags: tuple[Flag, ...] | list[Flag]) -> Verdict:
-    """``worse_off`` with any error flag, ``at_risk`` with warnings only, else ``better_off``."""
-    severities = {f.severity for f in flags}
-    if "error" in severities:
+ECONOMIC_WARNINGS = frozenset(
+    {"RUNNING_COST_EXCEEDS_REVENUE", "NO_PAYBACK", "THIN_MARGIN", "STRESS_FAILS", "HIGH_LOSS_PROBABILITY"}
+)
+"""Findings about the customer's money that put a bid with a non-negative NPV at risk: a loss in
+some years, no payback, thin benefit headroom, the stress cut, the simulated loss probability."""
+
+
+def verdict_of(flags: tuple[Flag, ...] | list[Flag], npv: float | None = None) -> Verdict:
+    """The customer's economics alone, apart from the review policy's outcome.
+
+    ``worse_off`` when the customer loses money: NPV below zero at its
+    discount rate (``npv``, or a ``NEGATIVE_NPV`` finding), or recurring
+    costs at or above the benefits in every operating year. ``at_risk`` when
+    an economic warning holds (:data:`ECONOMIC_WARNINGS`, whatever severity
+    the policy gives it). ``better_off`` otherwise. Findings about the policy
+    alone (payback later than the policy allows, no deal room, a missing
+    source) never change the verdict: they decide whether the bid *passes*.
+
+    Examples
+    --------
+    >>> late = Flag("PAYBACK_TOO_LONG", "error", "Payback takes 5.3 years; the policy allows at most 5.")
+    >>> verdict_of([late], npv=3.69e6), verdict_of([], npv=-1.0)
+    ('better_off', 'worse_off')
+    """
+    if (npv is not None and npv < 0) or any(f.code == "NEGATIVE_NPV" for f in flags):
         return "worse_off"
-    if "warning" in severities:
+    if any(f.code == "RUNNING_COST_EXCEEDS_REVENUE" and f.figures.get("every_operating_year") for f in flags):
+        return "worse_off"
+    if any(f.code in ECONOMIC_WARNINGS for f in flags):
         return "at_risk"
     return "better_off"
+
+
+def failing_findings(flags: tuple[Flag, ...] | list[Flag], fail_on: str = "error") -> tuple[Flag, ...]:
+    """The findings that fail the review policy at ``fail_on`` (``'error'`` or ``'warning'``).
+
+    Examples
+    --------
+    >>> late = Flag("PAYBACK_TOO_LONG", "error", "Payback takes 5.3 years.")
+    >>> [f.code for f in failing_findings([late])], failing_findings([late], "warning") == (late,)
+    (['PAYBACK_TOO_LONG'], True)
+    """
+    if fail_on not in FAILING_SEVERITIES:
+        raise ValueError(f"fail_on must be one of {', '.join(FAILING_SEVERITIES)}, not {fail_on!r}")
+    blocking = FAILING_SEVERITIES[fail_on]
+    return tuple(f for f in flags if f.severity in blocking)
 
 
 HEADLINE_FIGURES: tuple[str, ...] = (
@@ -115,8 +166,10 @@ class BidAnalysis(Result):
     annual_fee : float
         Total recurring cost in the first year that has one, as quoted [currency/year].
     max_one_time_price : float
-        Break-even price: total one-time cost at which NPV is zero [currency];
-        negative when no price makes the bid worth it.
+        Break-even price: total one-time cost at which NPV is zero [currency],
+        with the recurring fees priced as a percent of one-time items
+        following it (support at 18 % of the hardware costs 18 % of the
+        break-even hardware); negative when no price makes the bid worth it.
     max_annual_fee : float
         Break-even fee: first-year recurring cost at which NPV is zero [currency/year].
     benefit_headroom : float or None
@@ -132,6 +185,9 @@ class BidAnalysis(Result):
     deal_room : DealRoom or None
         The vendor's floor against the customer's ceiling, when the bid gives
         the vendor's own delivery cost.
+    pv_linked_fees : float
+        PV of the recurring fees priced as a percent of one-time items
+        (``percent_of``): part of ``pv_recurring_costs``, they follow the price [currency].
     """
 
     name: str
@@ -161,6 +217,20 @@ class BidAnalysis(Result):
     notes: Mapping[str, str] = field(default_factory=dict)
     policy: Policy = field(default_factory=Policy)
     deal_room: DealRoom | None = None
+    pv_linked_fees: float = 0.0
+
+    @property
+    def pv_price_costs(self) -> float:
+        """PV of the costs that move with the one-time price: the one-time costs and the
+        fees linked to them [currency]."""
+        return self.pv_one_time_costs + self.pv_linked_fees
+
+    @property
+    def unlinked_fee(self) -> float:
+        """The part of :attr:`annual_fee` not priced as a percent of one-time items [currency/year]."""
+        recurring = self.flows.recurring_costs
+        paying = np.flatnonzero(recurring > 0)
+        return float(recurring[paying[0]] - self.flows.linked_fees[paying[0]]) if paying.size else 0.0
 
     @functools.cached_property
     def ceiling(self) -> Ceiling:
@@ -178,8 +248,24 @@ class BidAnalysis(Result):
 
     @property
     def verdict(self) -> Verdict:
-        """``'better_off'``, ``'at_risk'`` or ``'worse_off'`` (see :func:`verdict_of`)."""
-        return verdict_of(self.flags)
+        """The customer's economics: ``'better_off'``, ``'at_risk'`` or ``'worse_off'`` (see :func:`verdict_of`).
+
+        Whether the bid meets the review policy is the other answer: :attr:`passes`.
+        """
+        return verdict_of(self.flags, self.npv)
+
+    @property
+    def failing(self) -> tuple[Flag, ...]:
+        """The findings that fail the review policy (severity ``error``), most severe first."""
+        return failing_findings(self.flags)
+
+    @property
+    def passes(self) -> bool:
+        """True when the bid meets the review policy: no finding of severity ``error``.
+
+        ``bidfit check --fail-on warning`` fails warnings too (:func:`failing_findings`).
+        """
+        return not self.failing
 
     @property
     def errors(self) -> tuple[Flag, ...]:
@@ -263,10 +349,11 @@ class BidAnalysis(Result):
         )
 
     def summary_row(self) -> dict[str, Any]:
-        """The bid's row of :attr:`Analysis.summary`: vendor, verdict, the :data:`HEADLINE_FIGURES`
-        (units on each attribute), and the numbers of errors and warnings."""
+        """The bid's row of :attr:`Analysis.summary`: vendor, verdict (the customer's economics),
+        ``passes`` (the policy outcome), the :data:`HEADLINE_FIGURES` (units on each attribute),
+        and the numbers of errors and warnings."""
         figures = {name: getattr(self, name) for name in HEADLINE_FIGURES}
-        return {"vendor": self.vendor, "verdict": self.verdict, **figures} | {
+        return {"vendor": self.vendor, "verdict": self.verdict, "passes": self.passes, **figures} | {
             "errors": len(self.errors),
             "warnings": len(self.warnings),
         }
@@ -287,7 +374,7 @@ class BidAnalysis(Result):
         return plot_bid(self, kind, ax=ax, **options)
 
 
-TEXT_COLUMNS = ("vendor", "verdict")
+TEXT_COLUMNS = ("vendor", "verdict", "passes")
 COUNT_COLUMNS = ("errors", "warnings")
 
 
@@ -314,13 +401,19 @@ class Analysis(BidsByName[BidAnalysis], Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per bid with the headline figures, indexed by bid name."""
+        """One row per bid with the headline figures, indexed by bid name.
+
+        Exact floats (units on each :class:`BidAnalysis` attribute); it displays
+        each figure in its unit (:class:`bidfit.results.frames.SummaryFrame`).
+        """
         import pandas as pd
+
+        from bidfit.results.frames import summary_frame
 
         rows = {name: result.summary_row() for name, result in self.bids.items()}
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "bid"
-        return _figures_as_floats(frame)
+        return summary_frame(_figures_as_floats(frame), self.case.currency)
 
     @property
     def flags(self) -> pd.DataFrame:
@@ -361,6 +454,54 @@ class Analysis(BidsByName[BidAnalysis], Result):
 
         return business_case(self, bid, include_competitors=include_competitors).html()
 
+    def to_excel(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        simulation: Simulation | None = None,
+        sensitivity: Result | Iterable[Result] = (),
+    ) -> Path:
+        """Write the report workbook a finance reviewer audits, as ``bidfit analyze --output`` does.
+
+        Sheets ``Summary``, ``Flags``, ``Pricing`` (each bid's
+        :func:`bidfit.pricing_room`), ``Inputs``, one cash-flow sheet per bid
+        with live formulas, then ``Simulation`` and one ``Sensitivity`` sheet
+        per result given. Written atomically: a file that exists is replaced
+        only when the new one is complete.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.xlsx`` file to write.
+        simulation : Simulation, optional
+            The result of :func:`bidfit.simulate` on this case.
+        sensitivity : Sensitivity or iterable of Sensitivity, optional
+            Results of :func:`bidfit.sensitivity` on bids of this case.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Examples
+        --------
+        >>> import bidfit, tempfile, pathlib
+        >>> result = bidfit.analyze(bidfit.load_sample("norway_roaming"))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     result.to_excel(pathlib.Path(folder) / "report.xlsx").name
+        'report.xlsx'
+        """
+        from bidfit.io.xlsx.write import save_workbook
+        from bidfit.present.report import report_workbook
+        from bidfit.studies.pricing import pricing_rooms
+
+        # One study, or several: a Sensitivity result is not iterable.
+        studies: list[Any] = list(sensitivity) if isinstance(sensitivity, Iterable) else [sensitivity]
+        workbook = report_workbook(
+            self, pricing=pricing_rooms(self), simulation=simulation, sensitivity=studies
+        )
+        return save_workbook(workbook, Path(path))
+
     def plot(self, kind: str = "comparison", bid: str | None = None, ax: Any = None, **options: Any) -> Any:
         """Plot the bids side by side (``'comparison'``) or one bid's ``kind`` of plot.
 
@@ -376,47 +517,191 @@ class Analysis(BidsByName[BidAnalysis], Result):
         return plot_analysis(self, kind, bid=bid, ax=ax, **options)
 
 
+PORTFOLIO_TEXT_COLUMNS = ("case", "currency", "codes", "failing")
+"""Columns of :attr:`Portfolio.summary` besides those of :attr:`Analysis.summary`: the case's
+name and currency, the codes of the bid's findings (most severe first, comma-separated) and
+those of its findings that fail the policy."""
+
+
+def portfolio_row(case: Case, result: BidAnalysis) -> dict[str, Any]:
+    """A bid's row of :attr:`Portfolio.summary`, from its full analysis."""
+    return {
+        "case": case.name,
+        "currency": case.currency,
+        **result.summary_row(),
+        "codes": ",".join(f.code for f in result.flags),
+        "failing": ",".join(f.code for f in result.failing),
+    }
+
+
+def portfolio_frame(columns: Mapping[str, Any], case_ids: Iterable[Any], bids: Iterable[str]) -> pd.DataFrame:
+    """:attr:`Portfolio.summary` from its columns, one value per case and bid, indexed by (case_id, bid)."""
+    import pandas as pd
+
+    index = pd.MultiIndex.from_arrays([list(case_ids), list(bids)], names=["case_id", "bid"])
+    order = ["case", "currency", "vendor", "verdict", "passes", *HEADLINE_FIGURES, "errors", "warnings"]
+    order += ["codes", "failing"]
+    from bidfit.results.frames import summary_frame
+
+    frame = pd.DataFrame({name: columns[name] for name in order}, index=index)
+    types: dict[str, Any] = dict.fromkeys(HEADLINE_FIGURES, float)
+    types |= {"passes": bool, "errors": np.int64, "warnings": np.int64}
+    types |= dict.fromkeys(("case", "currency", "vendor", "verdict", "codes", "failing"), object)
+    return summary_frame(frame.astype(types), None)
+
+
 @dataclass(frozen=True, repr=False)
 class Portfolio(Result):
     """The analyses of many cases (see :func:`bidfit.analyze_many`).
 
+    A portfolio keeps either every case's full analysis (``keep="full"``) or
+    only one summary row per case and bid (``keep="summary"``, for pipelines
+    of a million cases): :attr:`summary` is the same in both.
+
     Attributes
     ----------
     analyses : tuple of Analysis
-        One per case, in the order given.
+        One per case, in the order given; empty when only the summary is kept.
+    ids : tuple, optional
+        Each case's id (any hashable: a file path, a case name, a number), in
+        order; None: the cases' positions 0, 1, ...
+    table : pandas.DataFrame, optional
+        The summary, when only it is kept.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> cases = [bidfit.load_sample(n) for n in bidfit.sample_names()]
+    >>> head = bidfit.analyze_many(cases[:2], ids=["a", "b"], keep="summary")
+    >>> tail = bidfit.analyze_many(cases[2:], ids=["c"], keep="summary")
+    >>> whole = bidfit.analyze_many(cases, ids=["a", "b", "c"], keep="summary")
+    >>> Portfolio.concat([head, tail]).summary.equals(whole.summary)
+    True
     """
 
-    analyses: tuple[Analysis, ...]
+    analyses: tuple[Analysis, ...] = ()
+    ids: tuple[Any, ...] | None = None
+    table: pd.DataFrame | None = field(default=None, compare=False)
+
+    @property
+    def case_ids(self) -> tuple[Any, ...]:
+        """Each case's id, in order: those given, else the positions 0, 1, ..."""
+        return self.ids if self.ids is not None else tuple(range(len(self.analyses)))
+
+    @property
+    def keep(self) -> Literal["full", "summary"]:
+        """``'full'`` when every analysis is kept, ``'summary'`` when only :attr:`summary` is."""
+        return "summary" if self.table is not None else "full"
 
     def __iter__(self) -> Iterator[Analysis]:
         return iter(self.analyses)
 
     def __len__(self) -> int:
-        return len(self.analyses)
+        return len(self.case_ids)
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per case and bid (index: position, case name, bid), the columns of :attr:`Analysis.summary`."""
-        import pandas as pd
+        """One row per case and bid, indexed by (case_id, bid).
 
-        rows = [
-            {"case_index": i, "case": a.case.name, "bid": name, **result.summary_row()}
-            for i, a in enumerate(self.analyses)
-            for name, result in a.bids.items()
-        ]
-        frame = pd.DataFrame(rows, columns=["case_index", "case", "bid"] if not rows else None)
-        return _figures_as_floats(frame.set_index(["case_index", "case", "bid"]))
+        Columns: ``case`` (its name), ``currency``, the columns of
+        :attr:`Analysis.summary` (``verdict`` is the customer's economics,
+        ``passes`` the policy outcome), then ``codes``, the codes of the
+        bid's findings, most severe first, and ``failing``, those that fail
+        the policy (both comma-separated, empty for none).
+        """
+        if self.table is not None:
+            from bidfit.results.frames import summary_frame
+
+            return summary_frame(self.table, None)
+        rows = [portfolio_row(a.case, result) for a in self.analyses for result in a.bids.values()]
+        columns = {name: [row[name] for row in rows] for name in (rows[0] if rows else _EMPTY_ROW)}
+        ids = [case_id for case_id, a in zip(self.case_ids, self.analyses, strict=True) for _ in a.bids]
+        return portfolio_frame(columns, ids, [name for a in self.analyses for name in a.bids])
 
     @property
     def verdict_counts(self) -> dict[str, int]:
         """How many bids have each verdict."""
         counts = {"better_off": 0, "at_risk": 0, "worse_off": 0}
+        if self.table is not None:
+            for verdict, n in self.table["verdict"].value_counts().items():
+                counts[str(verdict)] = int(n)
+            return counts
         for a in self.analyses:
             for result in a:
                 counts[result.verdict] += 1
         return counts
 
+    @classmethod
+    def concat(cls, portfolios: Iterable[Portfolio]) -> Portfolio:
+        """One portfolio of the cases of several, in order: the same summary as one run over all cases.
+
+        Parameters
+        ----------
+        portfolios : iterable of Portfolio
+            Portfolios of distinct cases, each with its cases' ids (give
+            :func:`bidfit.analyze_many` ``ids=``: positions restart in every part).
+
+        Returns
+        -------
+        Portfolio
+            Full when every part is, else summary only. Its summary equals
+            that of one :func:`bidfit.analyze_many` over all the cases, bit for
+            bit but the last bits (about 1e-15 relative) of the IRR of flows
+            that change sign several times, which are solved in batches.
+
+        Raises
+        ------
+        ValueError
+            If a case id occurs in more than one part (or twice in one).
+
+        Examples
+        --------
+        >>> import bidfit
+        >>> one = bidfit.analyze_many([bidfit.load_sample("norway_roaming")], ids=["north.yaml"])
+        >>> two = bidfit.analyze_many([bidfit.load_sample("norway_roaming")], ids=["south.yaml"])
+        >>> Portfolio.concat([one, two]).summary.index.get_level_values("case_id").unique().tolist()
+        ['north.yaml', 'south.yaml']
+        """
+        parts = list(portfolios)
+        ids = tuple(case_id for part in parts for case_id in part.case_ids)
+        _require_unique(ids)
+        if all(part.table is None for part in parts):
+            return cls(analyses=tuple(a for part in parts for a in part.analyses), ids=ids)
+        import pandas as pd
+
+        tables = [part.summary for part in parts]
+        return cls(ids=ids, table=pd.concat(tables) if tables else None)
+
     def _blocks(self) -> Blocks:
         from bidfit.present.view import describe_portfolio
 
         return describe_portfolio(self)
+
+
+_EMPTY_ROW = dict.fromkeys(
+    (
+        "case",
+        "currency",
+        "vendor",
+        "verdict",
+        "passes",
+        *HEADLINE_FIGURES,
+        "errors",
+        "warnings",
+        "codes",
+        "failing",
+    ),
+    None,
+)
+
+
+def _require_unique(ids: tuple[Any, ...]) -> None:
+    """Raise ValueError naming a case id that occurs twice."""
+    if len(set(ids)) == len(ids):
+        return
+    seen: set[Any] = set()
+    twice = next(case_id for case_id in ids if case_id in seen or seen.add(case_id))  # type: ignore[func-returns-value]
+    raise ValueError(
+        f"case id {twice!r} occurs more than once: give each case its own id "
+        "(analyze_many(cases, ids=...), e.g. file paths)"
+    )

@@ -16,8 +16,11 @@ customer just breaks even at each price, is straight::
 
 These are the scalings of :func:`bidfit.kernel.breakeven.max_one_time_price` and
 :func:`bidfit.kernel.breakeven.max_annual_fee`: the map is their picture. Costs keep
-their timing and escalation; a ``percent_of`` item stays with the group (one-time
-or recurring) it belongs to, at its quoted amount's share.
+their timing and escalation. A recurring fee priced as a percent of one-time
+items (``percent_of``) follows the price: it is in ``a`` (PV per unit of
+price, the linked fees included), and the fee axis holds the other recurring
+fees only (:attr:`BidAnalysis.unlinked_fee`), so that the break-even line at
+the bid's own fee meets :attr:`BidAnalysis.max_one_time_price`.
 
 Where the break-even line is below zero at a fee, no price, however low, makes
 the bid worth it at that fee: the motivating Norway bid is such a case.
@@ -157,8 +160,8 @@ class DealMap(Result):
 
 
 def _point(bid: BidAnalysis, a: float, b: float) -> DealPoint:
-    npv = bid.pv_benefits - a * bid.one_time_price - b * bid.annual_fee
-    return DealPoint(bid.name, bid.vendor, bid.one_time_price, bid.annual_fee, float(npv), bid.npv)
+    npv = bid.pv_benefits - a * bid.one_time_price - b * bid.unlinked_fee
+    return DealPoint(bid.name, bid.vendor, bid.one_time_price, bid.unlinked_fee, float(npv), bid.npv)
 
 
 def _axis(values: npt.ArrayLike | None, largest: float, n: int) -> FloatArray:
@@ -178,13 +181,10 @@ def deal_map_of(
     n: int = 200,
 ) -> DealMap:
     """The deal map of an analysed bid (see :func:`deal_map`)."""
-    price0, fee0 = bid.one_time_price, bid.annual_fee
-    a = bid.pv_one_time_costs / price0 if price0 > 0 else 1.0
-    b = (
-        bid.pv_recurring_costs / fee0
-        if fee0 > 0
-        else float(breakeven.annuity_factor(bid.discount_rate, bid.horizon_years))
-    )
+    price0, fee0 = bid.one_time_price, bid.unlinked_fee
+    pv_fees = bid.pv_recurring_costs - bid.pv_linked_fees
+    a = bid.pv_price_costs / price0 if price0 > 0 else 1.0
+    b = pv_fees / fee0 if fee0 > 0 else float(breakeven.annuity_factor(bid.discount_rate, bid.horizon_years))
     point = _point(bid, a, b)
     competitors = tuple(_point(o, a, b) for o in others)
     quotes = [point, *competitors]
@@ -192,7 +192,7 @@ def deal_map_of(
     fee_axis = _axis(fees, max([q.fee for q in quotes] + [bid.pv_benefits / b]), n)
     grid = (bid.pv_benefits - a * price_axis)[np.newaxis, :] - (b * fee_axis)[:, np.newaxis]
     line = breakeven.max_annual_fee(
-        bid.pv_benefits, a * price_axis, bid.pv_recurring_costs, fee0, bid.discount_rate, bid.horizon_years
+        bid.pv_benefits, a * price_axis, pv_fees, fee0, bid.discount_rate, bid.horizon_years
     )
     return DealMap(
         bid=bid.name,

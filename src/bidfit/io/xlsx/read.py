@@ -50,7 +50,7 @@ from bidfit.io.xlsx.safety import check_workbook_file
 from bidfit.model.case import Case
 from bidfit.model.validate import validate_case
 
-__all__ = ["read_workbook"]
+__all__ = ["cell_map", "read_workbook"]
 
 
 class _Builder(SheetRows):
@@ -370,6 +370,26 @@ class _Builder(SheetRows):
                 continue
             rates[code] = rate
         return rates
+
+
+def cell_map(path: str | Path) -> dict[tuple[str | int, ...], str]:
+    """The cell (``Sheet!Cell``) each field path of the case in a workbook is read from.
+
+    The same reading as :func:`read_workbook` without the validation: for a
+    workbook that reads without problems, ``("bids", 0, "name")`` is the cell
+    of the first bid's name.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> cell_map(bidfit.sample_path("norway_roaming", ".xlsx"))[("bids", 1, "name")]
+    'Bids!A3'
+    """
+    path = Path(path)
+    problems: list[Problem] = []
+    builder = _Builder(load_sheets(path, check_workbook_file(path), problems), problems)
+    builder.build()
+    return dict(builder.where)
 
 
 def read_workbook(path: str | Path) -> Case:

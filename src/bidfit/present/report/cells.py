@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
+    "FONT_NAME",
     "HEAD_FILL",
     "MONEY",
     "PERCENT",
@@ -34,6 +35,12 @@ MONEY = "#,##0;[Red]-#,##0"
 PERCENT = "0.0%"
 HEAD_FILL = "1F4E78"
 VERDICT_FILL = {"better_off": "C6EFCE", "at_risk": "FFEB9C", "worse_off": "FFC7CE"}
+FONT_NAME = "Calibri"
+"""The workbook's body font: every bold or italic font names it too (else LibreOffice draws a serif)."""
+LINE_HEIGHT = 15.0
+"""Height of one line of 11-point text [points]."""
+MISSING_WORDS = frozenset({"n/a", "never", "none"})
+"""Words that stand for a number: right-aligned like the numbers around them."""
 
 
 def column_letter(col: int) -> str:
@@ -59,7 +66,7 @@ def header(
 
     for i, label in enumerate(labels):
         cell = fill(put(ws, row, col + i, label), HEAD_FILL)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name=FONT_NAME, bold=True, color="FFFFFF")
         cell.alignment = Alignment(wrap_text=True, vertical="top") if wrap else Alignment(vertical="top")
 
 
@@ -174,10 +181,129 @@ def _fit_columns(
         ws.column_dimensions[column_letter(col)].width = min(max(size + 2, least), most)
 
 
-def _landscape(ws: Worksheet, *, one_page: bool) -> None:
-    """Print landscape, one page wide (and one page tall when ``one_page``)."""
-    ws.page_setup.orientation = "landscape"
+def print_setup(ws: Worksheet, *, title_rows: str, landscape: bool = True, one_page: bool = False) -> None:
+    """Print ``ws`` one page wide on A4 (one page tall too when ``one_page``), ``title_rows`` on every page.
+
+    Parameters
+    ----------
+    ws : openpyxl.worksheet.worksheet.Worksheet
+        The sheet.
+    title_rows : str
+        The rows repeated at the top of every printed page, such as ``"1:4"``.
+    landscape : bool
+        Landscape (for a wide sheet) or portrait.
+    one_page : bool
+        Fit the whole sheet on one page.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> print_setup(ws, title_rows="1:1")
+    >>> ws.page_setup.fitToWidth, ws.page_setup.fitToHeight, ws.print_title_rows
+    (1, 0, '$1:$1')
+    """
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide (at least 1).
+
+    The estimate counts a character as one unit of column width (a column's
+    width is measured in digits, wider than most letters), so it errs on the
+    tall side; every explicit line break starts a new line.
+
+    Examples
+    --------
+    >>> wrapped_lines("a" * 250, 100), wrapped_lines("short", 100), wrapped_lines("a" + chr(10) + "b", 100)
+    (3, 1, 2)
+    """
+    per_line = max(width - 2, 1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+
+
+def fit_row_height(ws: Worksheet, row: int, text: str, width: float) -> None:
+    """Make ``row`` tall enough for ``text`` wrapped in a column ``width`` characters wide (never shorter)."""
+    height = LINE_HEIGHT * wrapped_lines(text, width) + 2
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or LINE_HEIGHT, height)
+
+
+def page_break_before(ws: Worksheet, row: int) -> None:
+    """Start a new printed page at ``row`` (a chart anchored there is then not cut across pages)."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    if row > 1:
+        ws.row_breaks.append(Break(id=row - 1))
+
+
+def finish_styles(ws: Worksheet) -> None:
+    """Name the body font in every bold or italic font; right-align the words that stand for numbers."""
+    from copy import copy
+
+    from openpyxl.styles import Alignment
+
+    for row in ws.iter_rows():
+        for cell in row:
+            font = cell.font
+            if font is not None and font.name != FONT_NAME:
+                named = copy(font)
+                named.name = FONT_NAME
+                cell.font = named
+            if cell.data_type == "s" and cell.value in MISSING_WORDS:
+                old = cell.alignment
+                cell.alignment = Alignment(
+                    horizontal="right", vertical=old.vertical, wrap_text=old.wrap_text, indent=old.indent
+                )
+
+
+def wrap_across(ws: Worksheet, row: int, last_col: int) -> None:
+    """Wrap the text of column A of ``row`` across columns A..``last_col``, the row as tall as it needs.
+
+    Call it once the column widths are set (the height follows them): a long
+    text left to overflow would widen the printed page instead.
+    """
+    from openpyxl.styles import Alignment
+
+    cell = ws.cell(row, 1)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+    width = sum(ws.column_dimensions[column_letter(c)].width or 13 for c in range(1, last_col + 1))
+    fit_row_height(ws, row, str(cell.value or ""), width)
+
+
+def wrap_clipped(ws: Worksheet, first_row: int = 1) -> None:
+    """Wrap every text that would be cut off by a filled cell on its right; its row grows to show it.
+
+    A spreadsheet lets a long text run on over empty cells but cuts it at the
+    first cell that holds something: such a text is wrapped in its column
+    (top-aligned, as is the rest of its row) and its row made tall enough.
+    """
+    from openpyxl.styles import Alignment
+
+    grown: set[int] = set()
+    for row in ws.iter_rows(min_row=first_row):
+        for cell in row:
+            if cell.data_type != "s" or not cell.value or cell.alignment.wrap_text:
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or 13
+            if len(str(cell.value)) <= width - 1 or ws.cell(cell.row, cell.column + 1).value is None:
+                continue
+            old = cell.alignment
+            cell.alignment = Alignment(
+                horizontal=old.horizontal, indent=old.indent, wrap_text=True, vertical="top"
+            )
+            fit_row_height(ws, cell.row, str(cell.value), width)
+            grown.add(cell.row)
+    for number in grown:
+        for cell in ws[number]:
+            old = cell.alignment
+            cell.alignment = Alignment(
+                horizontal=old.horizontal, indent=old.indent, wrap_text=old.wrap_text, vertical="top"
+            )

@@ -10,7 +10,7 @@
   between the two, or ``none``;
 * **vendor side**: the vendor's margin as quoted against its minimum, the PV
   of its delivery cost, the PV it needs and the PV the customer can bear;
-* **what it takes** (bids whose verdict is ``worse_off``): the smallest
+* **what it takes** (bids that fail the review policy): the smallest
   change of each lever on its own that passes the policy
   (:func:`bidfit.what_it_takes`);
 * **scope options** (bids with options): every combination with the
@@ -42,7 +42,9 @@ from bidfit.present.report.cells import (
     column_letter,
     fill,
     header,
+    print_setup,
 )
+from bidfit.present.view import outcome_colour, policy_outcome
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -72,6 +74,7 @@ _OPTION_COLUMNS = (
     "Vendor accepts",
     "Recommended",
     "Scope",
+    "Passes policy",
 )
 
 
@@ -330,6 +333,7 @@ def _options_table(ws: Worksheet, row: int, options: OptionsResult, vendor_side:
         margin = combo["vendor_margin"]
         put(ws, r, 4, "n/a" if margin is None else margin, PERCENT, text_align="right")
         put(ws, r, 5, "yes" if combo["vendor_ok"] else "no", text_align="center")
+        put(ws, r, 8, "yes" if combo["passes"] else "no", text_align="center")
         mark = put(ws, r, 6, "recommended" if recommended else "", text_align="center")
         if recommended:
             mark.font = Font(bold=True)
@@ -360,7 +364,10 @@ def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, room_of_bid: Pricin
         put(ws, row, 2, result.vendor, note=True)
     put(ws, row + 1, 1, "Verdict")
     fill(put(ws, row + 1, 2, result.verdict, text_align="right"), VERDICT_FILL[result.verdict])
-    row = _price_table(ws, row + 3, result)
+    put(ws, row + 2, 1, "Policy")
+    policy = put(ws, row + 2, 2, policy_outcome(result))
+    fill(policy, VERDICT_FILL[outcome_colour(result.verdict, result.passes)])
+    row = _price_table(ws, row + 4, result)
     room = result.deal_room
     if room is not None:
         row = _vendor_table(ws, row + 1, result, room)
@@ -376,7 +383,7 @@ def _bid_block(ws: Worksheet, row: int, result: BidAnalysis, room_of_bid: Pricin
             note=True,
         )
         row += 1
-    if room_of_bid is not None and result.verdict == "worse_off":
+    if room_of_bid is not None and not result.passes:
         row = _what_it_takes_table(ws, row + 1, result, room_of_bid.what_it_takes)
     if room_of_bid is not None and room_of_bid.options is not None:
         row = _options_table(ws, row + 1, room_of_bid.options, room is not None)
@@ -453,9 +460,5 @@ def add_pricing_sheet(
     for letter, width in _WIDTHS.items():
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A5"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    print_setup(ws, title_rows="1:1")
     return ws

@@ -28,8 +28,13 @@ from bidfit.present.report.cells import (
     chart_categories,
     chart_series,
     column_letter,
+    fit_row_height,
+    page_break_before,
+    print_setup,
     set_titles,
     show_axes,
+    wrap_across,
+    wrap_clipped,
 )
 
 if TYPE_CHECKING:
@@ -84,10 +89,20 @@ _RATE_FIELDS = ("growth", "escalation", "discount_rate", "capture", "margin", "p
 
 
 def _header(ws: Worksheet, row: int, labels: tuple[str, ...] | list[str], col: int = 1) -> None:
+    """Bold labels on grey, wrapped (the row grows to the longest label once the widths are set)."""
     from openpyxl.styles import PatternFill
 
     for i, label in enumerate(labels):
-        put(ws, row, col + i, label, bold=True).fill = PatternFill("solid", fgColor="DDDDDD")
+        put(ws, row, col + i, label, bold=True, wrap=True).fill = PatternFill("solid", fgColor="DDDDDD")
+
+
+def _fit_wrapped_rows(ws: Worksheet, first: int = 1) -> None:
+    """Every row holding wrapped text as tall as its longest wrapped cell needs (after the widths are set)."""
+    for row in ws.iter_rows(min_row=first):
+        for cell in row:
+            if cell.alignment.wrap_text and isinstance(cell.value, str) and cell.value:
+                width = ws.column_dimensions[cell.column_letter].width or 13
+                fit_row_height(ws, cell.row, cell.value, width)
 
 
 def _title(ws: Worksheet, text: str, note: str) -> None:
@@ -171,7 +186,7 @@ def _histogram_block(ws: Worksheet, bid: SimulatedBid, top: int, bins: int) -> i
     chart.legend = None
     show_axes(chart)
     chart.width, chart.height = 22, 9
-    ws.add_chart(chart, cell_ref(None, f"G{top}", absolute=False))
+    ws.add_chart(chart, cell_ref(None, f"G{top + 1}", absolute=False))  # clear of the page break
     return max(last + 2, top + 20)
 
 
@@ -197,7 +212,8 @@ def add_simulation_sheet(workbook: Workbook, simulation: Simulation, bins: int =
     --------
     >>> import bidfit
     >>> from openpyxl import Workbook
-    >>> case = bidfit.load_sample("norway_roaming")
+    >>> case = bidfit.load_sample("norway_roaming").model_copy(update={"uncertainty": [bidfit.Uncertainty(
+    ...     target="discount_rate", distribution="uniform", low=0.06, high=0.10)]})
     >>> ws = add_simulation_sheet(Workbook(), bidfit.simulate(case, 1000, seed=1))
     >>> ws.title, ws["A5"].value, ws["D5"].value
     ('Simulation', 'Vendor A', 1.0)
@@ -216,7 +232,7 @@ def add_simulation_sheet(workbook: Workbook, simulation: Simulation, bins: int =
         for col, (value, (_, number_format)) in enumerate(
             zip(_summary_row(bid), _SIMULATION_COLUMNS, strict=True), 1
         ):
-            put(ws, row, col, value, number_format)
+            put(ws, row, col, value, number_format, wrap=col == len(_SIMULATION_COLUMNS))
         row += 1
     row += 1
     put(ws, row, 1, "Uncertain inputs").font = _bold()
@@ -234,28 +250,14 @@ def add_simulation_sheet(workbook: Workbook, simulation: Simulation, bins: int =
         row += 1
     row += 1
     for bid in simulation:
+        page_break_before(ws, row)  # each histogram and its chart on a page of their own
         row = _histogram_block(ws, bid, row, bins)
-    _widths(
-        ws,
-        {
-            "A": 28,
-            "B": 22,
-            "C": 14,
-            "D": 14,
-            "E": 14,
-            "F": 14,
-            "G": 14,
-            "H": 14,
-            "I": 14,
-            "J": 16,
-            "K": 12,
-            "L": 12,
-            "M": 12,
-            "N": 14,
-            "O": 60,
-        },
-    )
+    _widths(ws, {"A": 22.0, "B": 18.0, "O": 36.0} | {column_letter(c): 11.0 for c in range(3, 15)})
+    _fit_wrapped_rows(ws)
+    wrap_clipped(ws, first_row=3)
+    wrap_across(ws, 2, len(_SIMULATION_COLUMNS))
     ws.freeze_panes = "B5"
+    print_setup(ws, title_rows="1:1")
     return ws
 
 
@@ -333,7 +335,7 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, result: Sensitivity) -
         else:
             put(ws, r, 9, float(flip), value_format)
         put(ws, r, 10, str(row["flip_method"]))
-        put(ws, r, 11, str(row["flip_note"]))
+        put(ws, r, 11, str(row["flip_note"]), wrap=True)
         # Changes against the base NPV, for the tornado chart.
         put(ws, r, 13, float(row["npv_low"]) - base, MONEY)
         put(ws, r, 14, float(row["npv_high"]) - base, MONEY)
@@ -354,7 +356,8 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, result: Sensitivity) -
         chart.y_axis.numFmt = MONEY
         show_axes(chart)
         chart.width, chart.height = 24, max(7.0, 0.8 * len(table) + 3)
-        ws.add_chart(chart, cell_ref(None, f"B{last + 3}", absolute=False))
+        page_break_before(ws, last + 3)  # the chart on a page of its own, never cut
+        ws.add_chart(chart, cell_ref(None, f"B{last + 4}", absolute=False))  # clear of the page break
     _widths(
         ws,
         {
@@ -366,12 +369,16 @@ def add_sensitivity_sheet(workbook: Workbook, case: Case, result: Sensitivity) -
             "F": 14,
             "G": 14,
             "H": 14,
-            "I": 18,
-            "J": 10,
-            "K": 70,
-            "M": 18,
-            "N": 18,
+            "I": 14,
+            "J": 12,
+            "K": 48,
+            "M": 14,
+            "N": 14,
         },
     )
+    _fit_wrapped_rows(ws)
+    wrap_clipped(ws, first_row=3)
+    wrap_across(ws, 2, len(_SENSITIVITY_COLUMNS))
     ws.freeze_panes = "C6"
+    print_setup(ws, title_rows="1:5")
     return ws

@@ -26,7 +26,7 @@ and ``NO_DEAL_ROOM``, which is the vendor's side).
 from bidfit.studies.pricing.common import passes
 from bidfit.studies.pricing.competitor import CompetitorInference, competitor_inference
 from bidfit.studies.pricing.levers import LeverChange, WhatItTakes, what_it_takes
-from bidfit.studies.pricing.room import PricingRoom, pricing_room
+from bidfit.studies.pricing.room import PricingRoom, pricing_room, pricing_rooms
 from bidfit.studies.pricing.scope import OptionsResult, scope_options
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "competitor_inference",
     "passes",
     "pricing_room",
+    "pricing_rooms",
     "scope_options",
     "what_it_takes",
 ]

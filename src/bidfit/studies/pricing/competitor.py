@@ -102,11 +102,14 @@ def competitor_inference(
 
     Notes
     -----
-    With ``A`` the annuity factor of years ``1..horizon``, the customer
-    prefers the competitor when ``PV_B - P_c - F_c * A >= NPV_ours``, so
-    ``F_c <= (PV_B - P_c - NPV_ours) / A``; it is worth it at all when
-    ``F_c <= (PV_B - P_c) / A``. A customer who accepts ``(P_c, F_c)``
-    values the benefits at least at ``P_c + F_c * A``.
+    With ``A`` the annuity factor of years ``1..horizon`` and ``a`` the PV
+    of one unit of our price (our one-time costs and the fees priced as a
+    percent of them, per unit of quoted price; 1 when everything is paid at
+    signature), the customer prefers the competitor when
+    ``PV_B - a * P_c - F_c * A >= NPV_ours``, so
+    ``F_c <= (PV_B - a * P_c - NPV_ours) / A``; it is worth it at all when
+    ``F_c <= (PV_B - a * P_c) / A``. A customer who accepts ``(P_c, F_c)``
+    values the benefits at least at ``a * P_c + F_c * A``.
 
     Examples
     --------
@@ -121,8 +124,11 @@ def competitor_inference(
         raise InputError(Problem("competitor_fee", "must be a number >= 0", found=competitor_fee))
     ours = analyze(single_bid(case, bid)[1]).bids[bid]
     annuity = float(annuity_factor(case.discount_rate, case.horizon_years))
-    room = ours.pv_benefits - competitor_price
-    implied = None if competitor_fee is None else competitor_price + competitor_fee * annuity
+    # PV per unit of price, with our fees linked to the price following it (1 when all is paid at
+    # signature and nothing is linked): the competitor's price is read in our bid's structure.
+    per_price = ours.pv_price_costs / ours.one_time_price if ours.one_time_price > 0 else 1.0
+    room = ours.pv_benefits - per_price * competitor_price
+    implied = None if competitor_fee is None else per_price * competitor_price + competitor_fee * annuity
     per_first_year = None
     paying = np.flatnonzero(ours.flows.benefits > 0)
     if implied is not None and paying.size and ours.pv_benefits > 0:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bidfit.assess.analysis import analyze
 from bidfit.model.case import Case
-from bidfit.results.analysis import BidAnalysis
+from bidfit.results.analysis import Analysis, BidAnalysis
 from bidfit.results.base import Blocks, Result
 from bidfit.studies.pricing.common import (
     FailOn,
@@ -120,3 +120,17 @@ def pricing_room(
         if competitor_price is None
         else competitor_inference(case, bid, competitor_price, competitor_fee),
     )
+
+
+def pricing_rooms(analysis: Analysis, fail_on: FailOn = "error") -> dict[str, PricingRoom]:
+    """The :func:`pricing_room` of every bid of an analysis, by bid name: what the report's
+    ``Pricing`` sheet and ``bidfit analyze`` show.
+
+    Examples
+    --------
+    >>> import bidfit
+    >>> rooms = pricing_rooms(bidfit.analyze(bidfit.load_sample("norway_roaming")))
+    >>> list(rooms)
+    ['Vendor A', 'Competitor B']
+    """
+    return {bid.name: pricing_room(analysis.case, bid.name, fail_on=fail_on) for bid in analysis}

@@ -158,6 +158,7 @@ class _Rows:
             cost_categories=tuple(built.cost_categories[i] for i in costs),
             recurring=built.recurring[costs],
             cost_lines=built.cost_lines[costs],
+            price_linked=None if built.price_linked is None else built.price_linked[costs],
             vendor_cost_names=tuple(built.vendor_cost_names[i] for i in self.vendor),
             vendor_cost_lines=self.vendor_lines,
         )
@@ -237,7 +238,8 @@ class OptionsResult(Result):
         The bid.
     rows : tuple of dict
         Per combination: ``options`` (tuple of names), ``scope``, ``npv``
-        [currency], ``verdict``, ``vendor_margin`` [fraction or None] and
+        [currency], ``verdict`` (the customer's economics), ``passes`` (the
+        review policy's outcome), ``vendor_margin`` [fraction or None] and
         ``vendor_ok`` (margin at or above the vendor's minimum, or True when
         the vendor side is not given).
     recommended : dict or None
@@ -279,17 +281,17 @@ def scope_options(case: Case, bid: str) -> OptionsResult:
     -------
     OptionsResult
         One row per combination, the base offer first, then by number of
-        options: customer NPV [currency], verdict, vendor margin [fraction];
-        and the recommended combination.
+        options: customer NPV [currency], verdict, policy outcome, vendor
+        margin [fraction]; and the recommended combination.
 
     Notes
     -----
     The combinations' arrays are cut from one build of the bid with every
     option, and their NPV and payback come from one stacked run. A
-    combination with a negative NPV, or no payback, or a payback past the
-    policy's limit (each an error unless the policy lowers it) is
-    ``worse_off`` whatever its other findings; only the others go through the
-    rest of the kernel and the rules. When the policy raises ``DOMINATED``
+    combination with a negative NPV that the policy fails (an error unless
+    the policy lowers it) is ``worse_off`` and fails whatever its other
+    findings; only the others go through the rest of the kernel and the
+    rules. When the policy raises ``DOMINATED``
     above info, a combination's verdict depends on all the others, and all are
     judged together in full.
 
@@ -311,10 +313,11 @@ def scope_options(case: Case, bid: str) -> OptionsResult:
             "scope": list(v.scope),
             "npv": npv,
             "verdict": verdict,
+            "passes": passes,
             "vendor_margin": margin,
             "vendor_ok": ok,
         }
-        for v, (npv, verdict, margin, ok) in zip(
+        for v, (npv, verdict, passes, margin, ok) in zip(
             variants, _judged(single, model, variants, built), strict=True
         )
     ]
@@ -323,11 +326,12 @@ def scope_options(case: Case, bid: str) -> OptionsResult:
     return OptionsResult(model.name, case.currency, tuple(rows), recommended)
 
 
-_Judged = tuple[float, Verdict, float | None, bool]
+_Judged = tuple[float, Verdict, bool, float | None, bool]
 
 
 def _judged(case: Case, model: Bid, variants: Sequence[_Variant], built: Sequence[_Rows]) -> list[_Judged]:
-    """Each variant's NPV [currency], verdict, vendor margin [fraction or None] and whether the vendor accepts it."""
+    """Each variant's NPV [currency], verdict, policy outcome, vendor margin [fraction or None] and whether
+    the vendor accepts it."""
     policy = case.policy
     npv, payback, margin = screen(case.discount_rate, built)
     together = policy.severity.get("DOMINATED", "info") != "info"
@@ -335,6 +339,9 @@ def _judged(case: Case, model: Bid, variants: Sequence[_Variant], built: Sequenc
     doomed = (
         np.zeros(npv.size, dtype=bool) if together else sure_to_fail(policy, "error", npv, payback, margin)
     )
+    # A variant that fails on its NPV is worse off whatever else holds; one that fails on its payback
+    # alone may still leave the customer better off, so the rules judge it in full.
+    doomed &= npv < 0
     settled, rest = np.flatnonzero(doomed).tolist(), np.flatnonzero(~doomed).tolist()
     out = dict(zip(settled, _worse_off(case, model, [built[i] for i in settled], npv[settled]), strict=True))
     full = _in_full(case, model, [variants[i] for i in rest], [built[i] for i in rest], together)
@@ -355,10 +362,12 @@ def _worse_off(case: Case, model: Bid, built: Sequence[_Rows], npv: FloatArray) 
     for rows, value, pv_one_time, pv_recurring in zip(built, npv, one_time, recurring, strict=True):
         lines = rows.vendor_lines
         if lines is None or not lines.size:
-            out.append((float(value), "worse_off", None, True))
+            out.append((float(value), "worse_off", False, None, True))
             continue
         quoted = vendor_margin(delivery_pv(lines, rate), float(pv_one_time) + float(pv_recurring))
-        out.append((float(value), "worse_off", quoted, _vendor_accepts(quoted, model.min_margin or 0.0)))
+        out.append(
+            (float(value), "worse_off", False, quoted, _vendor_accepts(quoted, model.min_margin or 0.0))
+        )
     return out
 
 
@@ -379,10 +388,10 @@ def _in_full(
     for b in bids:
         outcome, room = outcomes[b.name], outcomes[b.name].deal_room
         if room is None:
-            out.append((outcome.npv, outcome.verdict, None, True))
+            out.append((outcome.npv, outcome.verdict, outcome.passes, None, True))
         else:
             accepts = _vendor_accepts(room.vendor_margin, room.min_margin)
-            out.append((outcome.npv, outcome.verdict, room.vendor_margin, accepts))
+            out.append((outcome.npv, outcome.verdict, outcome.passes, room.vendor_margin, accepts))
     return out
 
 

@@ -18,8 +18,13 @@ amounts within a relative tolerance of about a billionth."""
 def scaled(
     flows: BidCashflows, one_time: float = 1.0, recurring: float = 1.0, benefits: float = 1.0
 ) -> BidCashflows:
-    """The flows with one-time costs, recurring costs and benefits each multiplied by a factor [-]."""
-    factors = np.where(flows.recurring, recurring, one_time)[:, None]
+    """The flows with one-time costs, recurring costs and benefits each multiplied by a factor [-].
+
+    A recurring fee priced as a percent of one-time items follows them: it is
+    multiplied by both factors.
+    """
+    linked = flows.recurring & (False if flows.price_linked is None else flows.price_linked)
+    factors = np.where(linked, one_time * recurring, np.where(flows.recurring, recurring, one_time))[:, None]
     return replace(flows, cost_lines=flows.cost_lines * factors, benefit_lines=flows.benefit_lines * benefits)
 
 
@@ -91,7 +96,10 @@ def boundaries(flows: BidCashflows, scaled: str) -> tuple[float | None, float | 
     )
     paying = recurring > 0
     if scaled == "one_time":
-        payback = (total_benefits - total_recurring) / total_one_time if total_one_time > 0 else None
+        moving = float(flows.price_costs.sum())  # fees linked to the price move with it
+        payback = (
+            (total_benefits - (total_one_time + total_recurring - moving)) / moving if moving > 0 else None
+        )
         return payback, None
     if scaled == "recurring":
         payback = (total_benefits - total_one_time) / total_recurring if total_recurring > 0 else None
