@@ -4,6 +4,9 @@ Each workbook is the input template filled with the sample (as
 ``bidfit template OUT.xlsx --example NAME`` writes it), made byte-for-byte
 reproducible: fixed document dates and fixed zip entry times, so running the
 script twice gives identical files and a diff only shows real changes.
+``--check`` compares what a workbook holds (sheets, cells, formats, comments,
+drop-downs, column widths), not its bytes: another openpyxl version writes
+the same workbook with other bytes.
 
 Usage::
 
@@ -58,6 +61,26 @@ def _reproducible(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def content(data: bytes) -> list[object]:
+    """What a workbook holds, as plain data: per sheet its title, state, cells (value, number
+    format, font, fill, comment), drop-downs, frozen panes and column widths."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    out: list[object] = [book.sheetnames]
+    for ws in book.worksheets:
+        cells = [
+            (c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb, c.comment and c.comment.text)
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None or c.comment is not None
+        ]
+        checks = sorted((str(v.sqref), v.type, v.formula1, v.allow_blank) for v in ws.data_validations.dataValidation)
+        widths = sorted((k, round(d.width or 0, 2)) for k, d in ws.column_dimensions.items())
+        out.append((ws.title, ws.sheet_state, cells, checks, ws.freeze_panes, widths))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that the files are up to date")
@@ -67,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         path = SAMPLES / f"{name}.xlsx"
         data = workbook_bytes(name)
         if args.check:
-            if not path.is_file() or path.read_bytes() != data:
+            if not path.is_file() or content(path.read_bytes()) != content(data):
                 stale.append(str(path))
             continue
         write_atomically(path, lambda fh, data=data: fh.write(data))
