@@ -70,12 +70,21 @@ def content(data: bytes) -> list[object]:
     out: list[object] = [book.sheetnames]
     for ws in book.worksheets:
         cells = [
-            (c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb, c.comment and c.comment.text)
+            (
+                c.coordinate,
+                c.value,
+                c.number_format,
+                c.font.b,
+                c.fill.fgColor.rgb,
+                c.comment and c.comment.text,
+            )
             for row in ws.iter_rows()
             for c in row
             if c.value is not None or c.comment is not None
         ]
-        checks = sorted((str(v.sqref), v.type, v.formula1, v.allow_blank) for v in ws.data_validations.dataValidation)
+        checks = sorted(
+            (str(v.sqref), v.type, v.formula1, v.allow_blank) for v in ws.data_validations.dataValidation
+        )
         widths = sorted((k, round(d.width or 0, 2)) for k, d in ws.column_dimensions.items())
         out.append((ws.title, ws.sheet_state, cells, checks, ws.freeze_panes, widths))
     return out
