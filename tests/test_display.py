@@ -282,3 +282,14 @@ def test_a_wide_table_wraps_its_text_then_splits_its_columns():
     parts = narrow.split("\n\n")
     assert len(parts) > 1 and all(part.startswith("Bid") for part in parts)  # each part repeats the key
     assert max(len(line) for line in narrow.splitlines()) <= 60
+
+
+def test_a_long_first_column_wraps_too():
+    from bidfit.present.text import render_table
+
+    path = "/a/rather/long/checkout/folder/tests/data/check/failing.yaml"
+    text = render_table(
+        ("File", "Failing findings"), [(path, "RUNNING_COST_EXCEEDS_REVENUE")], "ll", width=60
+    )
+    assert max(len(line) for line in text.splitlines()) <= 60
+    assert "".join(line.split("  ")[0].strip() for line in text.splitlines()[2:]) == path

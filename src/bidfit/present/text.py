@@ -145,6 +145,11 @@ def render_table(
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     sides = align or "l" + "r" * (len(header) - 1)
     widths = _shrink(widths, sides, header, width)
+    # The first column is repeated in every part: narrow it too when it and the widest other
+    # column cannot share a line.
+    widest_other = max(widths[1:], default=0)
+    if widths[0] + len(_GAP) + widest_other > width:
+        widths[0] = max(min(MIN_TEXT_COLUMN, widths[0]), width - len(_GAP) - widest_other)
     parts: list[list[int]] = [[0]]
     for i in range(1, len(header)):
         used = sum(widths[j] for j in parts[-1]) + len(_GAP) * len(parts[-1])
