@@ -446,7 +446,7 @@ class Desk:
 
     @property
     def headline(self) -> str:
-        """``Vendor A: WORSE OFF - the customer is worse off``."""
+        """Both answers in words: ``Vendor A (...): FAILS POLICY - ...; the customer is worse off (NPV EUR -1.53M)``."""
         from bidfit.present.view import headline
 
         return (self.problem or "") if self.result is None else headline(self.result)

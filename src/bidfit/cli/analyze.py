@@ -1,6 +1,6 @@
-"""``bidfit analyze IN [-o OUT.xlsx]``: the verdict table, each bid's findings, and the report workbook.
+"""``bidfit analyze IN [-o OUT.xlsx]``: each bid's two answers and findings, and the report workbook.
 
-After the findings of a bid that leaves the customer worse off comes what it
+After the findings of a bid that fails the review policy comes what it
 takes for it to pass (:func:`bidfit.what_it_takes`); after a bid with scope
 options, every combination of them and the recommended one
 (:func:`bidfit.scope_options`). ``--simulate`` on a case with no uncertain

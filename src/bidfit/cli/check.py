@@ -44,7 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``check`` on the top-level parser."""
     parser = subparsers.add_parser(
         "check",
-        help="check proposals against a review policy; exit 1 when a bid leaves the customer worse off",
+        help="check proposals against a review policy; exit 1 when a bid fails it",
         description=(
             "Check case files (.yaml, .yml, .json, .xlsx) or folders of them (searched recursively, "
             "hidden files and folders skipped) against a review policy. For each bid that fails, every "
