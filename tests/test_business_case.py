@@ -15,7 +15,7 @@ import yaml
 import bidfit
 from bidfit import _format as fmt
 from bidfit.cli import main
-from bidfit.cli.pdf import chromium_path, print_to_pdf
+from bidfit.cli.pdf import CHROMIUM_FLAGS, chromium_path, print_to_pdf
 from bidfit.present.business_case import SECTION_TITLES
 
 SAMPLES = bidfit.sample_names()
@@ -304,13 +304,7 @@ def test_each_business_case_renders_to_a_png_page(rendered, name, tmp_path):
     subprocess.run(
         [
             chromium_path(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={out}",
             "--window-size=1200,1600",

@@ -12,13 +12,13 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import bidfit
+from bidfit.cli.pdf import CHROMIUM_FLAGS, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "images" / "deal-desk.png"
@@ -39,20 +39,14 @@ def page(desk: bidfit.Desk) -> str:
 
 def screenshot(html_file: Path, out: Path, window: tuple[int, int] = WINDOW) -> None:
     """Render ``html_file`` to the PNG ``out`` with headless Chromium."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = chromium_path()
     if browser is None:
         raise SystemExit("headless Chromium is needed: apt-get install chromium")
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
                 browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *CHROMIUM_FLAGS,
                 "--hide-scrollbars",
                 f"--user-data-dir={profile}",
                 f"--screenshot={out}",

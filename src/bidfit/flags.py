@@ -16,6 +16,7 @@ __all__ = [
     "FLAG_CODES",
     "LEVERS",
     "SEVERITIES",
+    "FailOn",
     "Flag",
     "Lever",
     "Severity",
@@ -33,6 +34,9 @@ scope (which revenue streams the bid addresses), the benefit claim itself, the
 contract term, or the evidence behind the figures."""
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+FailOn = Literal["error", "warning"]
+"""The level at which a bid fails the review policy: on an error finding, or also on a warning."""
 
 FAILING_SEVERITIES: dict[str, frozenset[str]] = {
     "error": frozenset({"error"}),

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bidfit.assess.analysis import analyze_many
 from bidfit.errors import InputError, Problem
-from bidfit.flags import FAILING_SEVERITIES, Flag, by_severity
+from bidfit.flags import FAILING_SEVERITIES, FailOn, Flag, by_severity
 from bidfit.io import CASE_SUFFIXES, find_case_files, load, not_a_case
 from bidfit.model.case import Case, Policy
 from bidfit.results.analysis import HEADLINE_FIGURES, Analysis, BidAnalysis, Verdict
@@ -51,7 +51,6 @@ __all__ = [
     "merge_policy",
 ]
 
-FailOn = Literal["error", "warning"]
 
 GATE_TRIALS = 20_000
 """Simulated futures per case when the gate checks the policy's ``max_loss_probability``."""

@@ -123,34 +123,14 @@ def render_heat(deal: DealMap) -> HeatImage:
     >>> (heat.width, heat.height), heat.left < heat.x(500_000) < heat.right
     ((800, 450), True)
     """
-    from matplotlib.colors import Normalize, TwoSlopeNorm
     from matplotlib.figure import Figure
 
-    from bidfit.present.plots import money_formatter
+    from bidfit.present.plots import deal_heat, money_formatter
 
     cur = deal.currency
     figure = Figure(figsize=MAP_SIZE, dpi=MAP_DPI, layout="constrained")
     ax = figure.add_subplot()
-    low, high = float(deal.npv.min()), float(deal.npv.max())
-    norm: Normalize = (
-        TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high) if low < 0 < high else Normalize(low, high)
-    )
-    mesh = ax.pcolormesh(deal.prices, deal.fees, deal.npv, cmap="RdYlGn", norm=norm, shading="auto")
-    bar = figure.colorbar(mesh, ax=ax)
-    bar.set_label(f"customer NPV [{cur}]")
-    bar.formatter = money_formatter(cur)
-    bar.update_ticks()
-    for q in deal.competitors:
-        ax.plot([q.price], [q.fee], marker="s", markersize=8, color="#1565c0", markeredgecolor="white")
-        ax.annotate(
-            q.name,
-            (q.price, q.fee),
-            xytext=(8, -12),
-            textcoords="offset points",
-            fontsize=9,
-            color="#0d47a1",
-            fontweight="bold",
-        )
+    deal_heat(deal, ax)
     prices = (float(deal.prices[0]), float(deal.prices[-1]))
     fees = (float(deal.fees[0]), float(deal.fees[-1]))
     ax.set_xlim(*prices)

@@ -492,6 +492,40 @@ def npv_histogram(bid: SimulatedBid, ax: Axes | None = None, bins: int = 60) -> 
     return ax
 
 
+def deal_heat(deal: DealMap, ax: Axes) -> None:
+    """The deal map's background on ``ax``: the NPV colour mesh (green above zero, red below),
+    its colour bar with even ticks, and each competitor's quote as a labelled square."""
+    cur = deal.currency
+    low, high = float(deal.npv.min()), float(deal.npv.max())
+    norm, ticks = colour_scale(low, high)
+    mesh = ax.pcolormesh(deal.prices, deal.fees, deal.npv, cmap="RdYlGn", norm=norm, shading="auto")
+    bar = ax.figure.colorbar(mesh, ax=ax)
+    bar.set_label(f"customer NPV [{cur}]")
+    bar.set_ticks(ticks.tolist())
+    bar.formatter = money_formatter(cur)
+    bar.update_ticks()
+    for q in deal.competitors:
+        ax.plot(
+            [q.price],
+            [q.fee],
+            marker="s",
+            markersize=8,
+            color="#1565c0",
+            markeredgecolor="white",
+            linestyle="none",
+            label=f"{q.name} (competitor)",
+        )
+        ax.annotate(
+            q.name,
+            (q.price, q.fee),
+            xytext=(8, -12),
+            textcoords="offset points",
+            fontsize=9,
+            color="#0d47a1",
+            fontweight="bold",
+        )
+
+
 def deal_map(deal: DealMap, ax: Axes | None = None) -> Axes:
     # Long: one figure drawn top to bottom (colour map, break-even line, quote, competitors, labels).
     """The customer's NPV over one-time price x annual fee, with the break-even line and quotes.
@@ -507,14 +541,7 @@ def deal_map(deal: DealMap, ax: Axes | None = None) -> Axes:
 
     ax = _axes(ax)
     cur = deal.currency
-    low, high = float(deal.npv.min()), float(deal.npv.max())
-    norm, ticks = colour_scale(low, high)
-    mesh = ax.pcolormesh(deal.prices, deal.fees, deal.npv, cmap="RdYlGn", norm=norm, shading="auto")
-    bar = ax.figure.colorbar(mesh, ax=ax)
-    bar.set_label(f"customer NPV [{cur}]")
-    bar.set_ticks(ticks.tolist())
-    bar.formatter = money_formatter(cur)
-    bar.update_ticks()
+    deal_heat(deal, ax)
     inside = (deal.break_even_fee >= deal.fees[0]) & (deal.break_even_fee <= deal.fees[-1])
     ax.plot(
         deal.prices[inside],
@@ -544,26 +571,6 @@ def deal_map(deal: DealMap, ax: Axes | None = None) -> Axes:
         fontsize=9,
         fontweight="bold",
     )
-    for q in deal.competitors:
-        ax.plot(
-            [q.price],
-            [q.fee],
-            marker="s",
-            markersize=8,
-            color="#1565c0",
-            markeredgecolor="white",
-            linestyle="none",
-            label=f"{q.name} (competitor)",
-        )
-        ax.annotate(
-            q.name,
-            (q.price, q.fee),
-            xytext=(8, -12),
-            textcoords="offset points",
-            fontsize=9,
-            color="#0d47a1",
-            fontweight="bold",
-        )
     if deal.no_price_works:
         ax.annotate(
             f"no price works at {fmt.money(p.fee, cur)} a year\n"

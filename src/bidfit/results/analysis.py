@@ -20,7 +20,7 @@ import numpy as np
 
 from bidfit.assess.dealroom import Ceiling, DealRoom, customer_ceiling
 from bidfit.build.cashflows import BidCashflows
-from bidfit.flags import FAILING_SEVERITIES, Flag
+from bidfit.flags import FAILING_SEVERITIES, FailOn, Flag
 from bidfit.kernel import finance
 from bidfit.model.case import Policy
 from bidfit.results.base import BidsByName, Blocks, Result
@@ -85,7 +85,7 @@ def verdict_of(flags: tuple[Flag, ...] | list[Flag], npv: float | None = None) -
     return "better_off"
 
 
-def failing_findings(flags: tuple[Flag, ...] | list[Flag], fail_on: str = "error") -> tuple[Flag, ...]:
+def failing_findings(flags: tuple[Flag, ...] | list[Flag], fail_on: FailOn = "error") -> tuple[Flag, ...]:
     """The findings that fail the review policy at ``fail_on`` (``'error'`` or ``'warning'``).
 
     Examples

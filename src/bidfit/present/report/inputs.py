@@ -268,6 +268,27 @@ def _kind_choices(ws: Worksheet, ref: str) -> None:
     ws.add_data_validation(dv)
 
 
+def _item_cells(ws: Worksheet, r: int, kind_column: int, item: CostItem, *, live: bool) -> None:
+    """A cost item's cells from its kind on: kind, amount, currency, percent_of, percent, year,
+    start and end year, escalation, source. ``live`` marks the cells the bid sheets read as inputs."""
+    cells: list[tuple[object, str | None, bool]] = [
+        (item.kind, None, True),
+        (item.amount, MONEY, True),
+        (item.currency or "", None, True),
+        (", ".join(item.percent_of), None, False),
+        (item.percent, RATE, True),
+        (item.year, "0", True),
+        (item.start_year, "0", True),
+        (item.end_year, "0", True),
+        (item.escalation, RATE, True),
+        (item.source or "", None, False),
+    ]
+    for c, (value, fmt, is_input) in enumerate(cells, kind_column):
+        cell = put(ws, r, c, value, fmt)
+        if live and is_input:
+            fill(cell, _INPUT_FILL)
+
+
 def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
     put(ws, row, 1, "Cost items (everything the customer pays, per bid)", bold=True)
     _units_row(ws, row + 1, _COST_COLUMNS, at)
@@ -278,20 +299,7 @@ def _cost_rows(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
             put(ws, r, 1, bid.name)
             put(ws, r, 2, item.name)
             put(ws, r, 3, item.category)
-            fill(put(ws, r, 4, item.kind), _INPUT_FILL)
-            inputs = {
-                5: (item.amount, MONEY),
-                8: (item.percent, RATE),
-                9: (item.year, "0"),
-                10: (item.start_year, "0"),
-                11: (item.end_year, "0"),
-                12: (item.escalation, RATE),
-            }
-            for c, (value, fmt) in inputs.items():
-                fill(put(ws, r, c, value, fmt), _INPUT_FILL)
-            fill(put(ws, r, 6, item.currency or ""), _INPUT_FILL)
-            put(ws, r, 7, ", ".join(item.percent_of))
-            put(ws, r, 13, item.source or "")
+            _item_cells(ws, r, 4, item, live=True)
             at.sources.append((r, 13))
             r += 1
     if r > row + 3:
@@ -402,16 +410,11 @@ def _policy_rows(ws: Worksheet, case: Case, row: int) -> int:
     policy = case.policy
     put(ws, row, 1, "Review policy (used for the flags; not live)", bold=True)
     header(ws, row + 1, ["Policy", "Value", "Unit", "Source"])
+    # Every policy field but severity (a mapping, listed last), in the model's order.
     units = {
         name: field_spec("policy", name).register_unit
-        for name in (
-            "max_payback_years",
-            "min_benefit_cost_ratio",
-            "min_benefit_headroom",
-            "stress_benefit_cut",
-            "max_loss_probability",
-            "require_source",
-        )
+        for name in type(policy).model_fields
+        if name != "severity"
     }
     r = row + 2
     for name, unit in units.items():
@@ -493,20 +496,7 @@ def _pricing_inputs(ws: Worksheet, case: Case, row: int, at: _Inputs) -> int:
             r += 1
             for c, text in ((1, bid_name), (2, option_name), (3, side), (4, item.name), (5, item.category)):
                 put(ws, r, c, text)
-            put(ws, r, 6, item.kind)
-            values = {
-                7: (item.amount, MONEY),
-                10: (item.percent, RATE),
-                11: (item.year, "0"),
-                12: (item.start_year, "0"),
-                13: (item.end_year, "0"),
-                14: (item.escalation, RATE),
-            }
-            for c, (value, fmt) in values.items():
-                put(ws, r, c, value, fmt)
-            put(ws, r, 8, item.currency or "")
-            put(ws, r, 9, ", ".join(item.percent_of))
-            put(ws, r, 15, item.source or "")
+            _item_cells(ws, r, 6, item, live=False)
             at.sources.append((r, 15))
         r += 1
     return r

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import numpy.typing as npt
 
 from bidfit.assess.analysis import Figures, assess
 from bidfit.build.cashflows import BidCashflows, build_cashflows
 from bidfit.errors import InputError, Problem
-from bidfit.flags import FAILING_SEVERITIES
+from bidfit.flags import FAILING_SEVERITIES, FailOn
 from bidfit.model.case import Bid, Case, Policy
 from bidfit.model.references import require_consistent
 from bidfit.results.analysis import BidAnalysis
 
-FailOn = Literal["error", "warning"]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 UNFIXABLE = frozenset({"MISSING_SOURCE", "DOMINATED", "NO_DEAL_ROOM"})
